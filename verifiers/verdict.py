@@ -1,0 +1,22 @@
+"""The typed verdict every answer-checking verifier returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+VerdictReason = Literal["equal", "not_equal", "no_answer", "parse_error", "timeout"]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Outcome of checking one response against one gold answer.
+
+    `correct` is the reward-bearing bit; `extracted` is the final answer found in the response
+    (None when none was marked); `reason` says why, so that training logs can tell a wrong answer
+    from a missing one or a verifier timeout.
+    """
+
+    correct: bool
+    extracted: str | None
+    reason: VerdictReason
