@@ -1,0 +1,1 @@
+"""Training methods: SCoRe (score/), and the supervised baselines STaR and Pair-SFT."""

@@ -1,0 +1,31 @@
+"""SCoRe (Kumar et al. 2024): two-stage multi-turn RL that teaches a model to correct itself.
+
+`objectives` holds the paper's equations as pure tensor functions; the trainer that samples
+two-turn rollouts and applies them lives beside it.
+"""
+
+from agents.methods.score.objectives import (
+    BASELINE,
+    Coefficients,
+    Objective,
+    ObjectiveOutput,
+    TurnTerms,
+    leave_one_out_baseline,
+    reinforce_loss,
+    score_objective,
+    sequence_kl,
+    shaping_bonus,
+)
+
+__all__ = [
+    "BASELINE",
+    "Coefficients",
+    "Objective",
+    "ObjectiveOutput",
+    "TurnTerms",
+    "leave_one_out_baseline",
+    "reinforce_loss",
+    "score_objective",
+    "sequence_kl",
+    "shaping_bonus",
+]

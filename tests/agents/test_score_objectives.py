@@ -1,0 +1,151 @@
+"""SCoRe's objectives (Eqs. 2-4) against hand calculations on tiny tensors.
+
+The batch: 2 prompts x k=2 samples, responses of 2 tokens. Every number below was worked out by hand
+(the arithmetic is in the comments), not produced by the code under test.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from agents.methods.score.objectives import (
+    Coefficients,
+    Objective,
+    TurnTerms,
+    leave_one_out_baseline,
+    reinforce_loss,
+    score_objective,
+    sequence_kl,
+    shaping_bonus,
+)
+
+COEF = Coefficients(second_turn_kl_coef=0.1, first_turn_kl_coef=0.5, bonus_coef=2.0)  # β1, β2, α
+K = 2
+
+
+def _turns() -> tuple[TurnTerms, TurnTerms]:
+    t = torch.tensor
+    turn1 = TurnTerms(
+        logprobs=t([[-1.0, -2.0], [-0.5, -0.5], [-1.0, 0.0], [-2.0, -1.0]], requires_grad=True),
+        ref_logprobs=t([[-1.5, -2.0], [-0.5, -1.5], [-1.0, -1.0], [-1.0, -1.0]]),
+        mask=t([[1.0, 1.0], [1.0, 1.0], [1.0, 0.0], [1.0, 1.0]]),
+        reward=t([0.0, 1.0, 1.0, 0.0]),
+    )
+    turn2 = TurnTerms(
+        logprobs=t([[-1.0, -1.0], [-2.0, -1.0], [-1.0, -1.0], [-1.0, -1.0]], requires_grad=True),
+        ref_logprobs=t([[-2.0, -1.0], [-2.0, -1.0], [-1.0, -3.0], [-1.0, -1.0]]),
+        mask=torch.ones(4, 2),
+        reward=t([1.0, 1.0, 0.0, 0.0]),
+    )
+    return turn1, turn2
+
+
+# KL1 = [0.5+0, 0+1, 0 (2nd token masked), -1+0] ; KL2 = [1, 0, 0+2, 0]
+# Σ_t log π: S1 = [-3, -1, -1, -3] ; S2 = [-2, -3, -2, -2]
+
+
+def test_leave_one_out_baseline_by_hand() -> None:
+    # group (1, 0, 0): others' means (0+0)/2, (1+0)/2, (1+0)/2 ; group (3, 1, 2): 1.5, 2.5, 2
+    got = leave_one_out_baseline(torch.tensor([1.0, 0.0, 0.0, 3.0, 1.0, 2.0]), 3)
+    assert got.tolist() == [0.0, 0.5, 0.5, 1.5, 2.5, 2.0]
+
+
+def test_leave_one_out_baseline_rejects_bad_input() -> None:
+    with pytest.raises(ValueError, match="group_size"):
+        leave_one_out_baseline(torch.zeros(4), 1)
+    with pytest.raises(ValueError, match="divisible by group_size=3"):
+        leave_one_out_baseline(torch.zeros(4), 3)
+
+
+def test_sequence_kl_sums_masked_per_token_log_ratios() -> None:
+    turn1, turn2 = _turns()
+    assert sequence_kl(turn1.logprobs, turn1.ref_logprobs, turn1.mask).tolist() == [
+        0.5,
+        1.0,
+        0.0,
+        -1.0,
+    ]
+    assert sequence_kl(turn2.logprobs, turn2.ref_logprobs, turn2.mask).tolist() == [
+        1.0,
+        0.0,
+        2.0,
+        0.0,
+    ]
+
+
+def test_shaping_bonus_pays_for_fixing_and_charges_for_breaking() -> None:
+    # α(r2 − r1) with α=2: i→c +2, c→c 0, c→i −2, i→i 0
+    got = shaping_bonus(torch.tensor([0.0, 1.0, 1.0, 0.0]), torch.tensor([1.0, 1.0, 0.0, 0.0]), 2.0)
+    assert got.tolist() == [2.0, 0.0, -2.0, 0.0]
+
+
+def test_reinforce_loss_and_gradient_by_hand() -> None:
+    logprobs = torch.tensor([[-1.0, -2.0], [-0.5, -0.5]], requires_grad=True)
+    mask = torch.tensor([[1.0, 0.0], [1.0, 1.0]])
+    advantages = torch.tensor([2.0, -1.0])
+    loss = reinforce_loss(logprobs, mask, advantages)
+    # −(1/2)·(2·(−1) + (−1)·(−1)) = −(1/2)·(−1) = 0.5
+    assert loss.item() == pytest.approx(0.5)
+    loss.backward()
+    # ∂/∂logprob = −A_i·mask/B
+    assert logprobs.grad is not None
+    assert logprobs.grad.tolist() == [[-1.0, 0.0], [0.5, 0.5]]
+
+
+def test_stage_one_eq3_by_hand() -> None:
+    turn1, turn2 = _turns()
+    out = score_objective(Objective.STAGE_I, turn1, turn2, COEF, K)
+    # R1 = −β2·KL1 = −0.5·[0.5, 1, 0, −1]; R2 = r2 − β1·KL2 = [1−0.1, 1−0, 0−0.2, 0−0]
+    assert out.return_t1.tolist() == pytest.approx([-0.25, -0.5, 0.0, 0.5])
+    assert out.return_t2.tolist() == pytest.approx([0.9, 1.0, -0.2, 0.0])
+    # leave-one-out with k=2: the baseline is the other sample of the same prompt
+    assert out.advantage_t1.tolist() == pytest.approx([0.25, -0.25, -0.5, 0.5])
+    assert out.advantage_t2.tolist() == pytest.approx([-0.1, 0.1, -0.2, 0.2])
+    # loss = −¼·Σ A1·S1 − ¼·Σ A2·S2 = −¼·(−1.5) − ¼·(−0.1) = 0.375 + 0.025
+    assert out.loss.item() == pytest.approx(0.4)
+    out.loss.backward()
+    assert turn1.logprobs.grad is not None
+    expected = -torch.tensor([0.25, -0.25, -0.5, 0.5])[:, None] * turn1.mask / 4
+    assert torch.allclose(turn1.logprobs.grad, expected)
+
+
+def test_stage_two_eq4_by_hand() -> None:
+    turn1, turn2 = _turns()
+    out = score_objective(Objective.STAGE_II, turn1, turn2, COEF, K)
+    # R1 = r1 − β1·KL1 = [0−0.05, 1−0.1, 1−0, 0+0.1]
+    assert out.return_t1.tolist() == pytest.approx([-0.05, 0.9, 1.0, 0.1])
+    # R2 = r2 + α(r2−r1) − β1·KL2 = [1+2−0.1, 1+0−0, 0−2−0.2, 0+0−0]
+    assert out.return_t2.tolist() == pytest.approx([2.9, 1.0, -2.2, 0.0])
+    assert out.advantage_t1.tolist() == pytest.approx([-0.95, 0.95, 0.9, -0.9])
+    assert out.advantage_t2.tolist() == pytest.approx([1.9, -1.9, -2.2, 2.2])
+    # −¼·(2.85 − 0.95 − 0.9 + 2.7) − ¼·(−3.8 + 5.7 + 4.4 − 4.4) = −0.925 − 0.475
+    assert out.loss.item() == pytest.approx(-1.4)
+    assert out.kl_t1.tolist() == [0.5, 1.0, 0.0, -1.0]
+    assert out.kl_t2.tolist() == [1.0, 0.0, 2.0, 0.0]
+
+
+def test_stage_two_drops_turn1_gradient_of_base_model_first_attempts() -> None:
+    turn1, turn2 = _turns()
+    off_policy = torch.tensor([True, False, True, True])  # sample 1's y1 came from the base model
+    out = score_objective(Objective.STAGE_II, turn1, turn2, COEF, K, train_turn1=off_policy)
+    # A1[1] zeroed: −¼·(2.85 + 0 − 0.9 + 2.7) − 0.475 = −1.1625 − 0.475
+    assert out.advantage_t1.tolist() == pytest.approx([-0.95, 0.0, 0.9, -0.9])
+    assert out.loss.item() == pytest.approx(-1.6375)
+
+
+def test_single_turn_ablation_trains_only_the_first_attempt() -> None:
+    turn1, turn2 = _turns()
+    out = score_objective(Objective.SINGLE_TURN, turn1, turn2, COEF, K)
+    assert out.advantage_t2.tolist() == [0.0, 0.0, 0.0, 0.0]
+    assert out.loss.item() == pytest.approx(-0.925)
+    out.loss.backward()
+    assert turn2.logprobs.grad is not None
+    assert not turn2.logprobs.grad.any()
+
+
+def test_alpha_zero_is_plain_two_turn_reinforce() -> None:
+    turn1, turn2 = _turns()
+    out = score_objective(Objective.STAGE_II, turn1, turn2, COEF._replace(bonus_coef=0.0), K)
+    # R2 = r2 − β1·KL2 = [0.9, 1.0, −0.2, 0.0]
+    assert out.return_t2.tolist() == pytest.approx([0.9, 1.0, -0.2, 0.0])
