@@ -1,0 +1,45 @@
+"""A policy over any Hugging Face causal LM: token-exact multi-turn prompts, sampling, scoring.
+
+Public API (what the trainers build on):
+
+- `PolicyConfig(model, device="auto", dtype="auto", lora=None, frozen_reference=True,
+  max_context=None, generation_batch_size=256)`; `LoraSettings(r, alpha, dropout, target_modules)`;
+  `SamplingConfig(temperature=1.0, top_p=1.0, max_new_tokens=128, greedy=False, stop_strings=())`;
+  `GREEDY` (the paper's evaluation decoding).
+- `Policy.from_pretrained(path_or_id, config=None)`, `Policy(model, tokenizer, config)`,
+  `.save_pretrained(dir)`; attributes `.model` (train this), `.tokenizer`, `.reference` (frozen copy,
+  None with LoRA where the adapter-disabled base is the reference), `.device`, `.max_context`.
+- `.first_prompt_ids(messages_batch) -> list[list[int]]`;
+  `.next_prompt_ids(prev_prompt_ids, prev_response_ids, conversations) -> list[list[int]]`:
+  previous prompt + the exact sampled response tokens + the template's new-turn tokens.
+- `.sample(prompt_ids, sampling, seed=None) -> TurnSamples(prompt_ids, response_ids, texts, finished)`.
+- `.response_logprobs(prompt_ids, response_ids, model=None) -> ResponseLogprobs(logprobs, mask)`,
+  each (B, T), mask 1 on response tokens only (prompt, instruction and padding excluded);
+  `.reference_logprobs(...)` (no grad); `.score(...) -> ScoredResponses(logprobs, mask, entropy)`.
+- `per_token_kl(logprobs, ref_logprobs, "k1"|"k2"|"k3")`, `masked_mean`, `masked_sum`.
+- `PolicyAgent(policy, sampling=GREEDY)`: the evaluation Agent.
+"""
+
+from agents.policy.config import GREEDY, LoraSettings, PolicyConfig, SamplingConfig
+from agents.policy.policy import Policy, TurnSamples
+from agents.policy.scoring import (
+    ResponseLogprobs,
+    ScoredResponses,
+    masked_mean,
+    masked_sum,
+    per_token_kl,
+)
+
+__all__ = [
+    "GREEDY",
+    "LoraSettings",
+    "Policy",
+    "PolicyConfig",
+    "ResponseLogprobs",
+    "SamplingConfig",
+    "ScoredResponses",
+    "TurnSamples",
+    "masked_mean",
+    "masked_sum",
+    "per_token_kl",
+]
