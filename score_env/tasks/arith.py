@@ -20,7 +20,15 @@ result in 0-999, so the solution chain stays short and the answer fits three dig
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache, cached_property
+
+import numpy as np
+
+from score_env.tasks.base import Problem, Task, TurnOutcome
+from verifiers.arith import grade
+from verifiers.verdict import Verdict
 
 LEVELS = (1, 2, 3, 4)
 _N_OPERATIONS = {1: 2, 2: 3, 3: 3, 4: 4}
@@ -117,8 +125,10 @@ def sample_problem(rng: random.Random, level: int) -> ArithProblem:
             if not candidates:
                 continue
             bracket = rng.choice(candidates)
-        numbers = [rng.randint(2, 9) if i > 0 and ops[i - 1] == "*" else rng.randint(1, 99)
-                   for i in range(n_ops + 1)]
+        numbers = [
+            rng.randint(2, 9) if i > 0 and ops[i - 1] == "*" else rng.randint(1, 99)
+            for i in range(n_ops + 1)
+        ]
         try:
             value, steps = solve(numbers, ops, bracket)
         except _OutOfRange:
@@ -155,3 +165,111 @@ def problem_from_expression(expression: str, level: int) -> ArithProblem:
     numbers, ops, bracket = parse_expression(expression)
     value, steps = solve(numbers, ops, bracket)
     return ArithProblem(expression, value, tuple(steps), level)
+
+
+# ---------------------------------------------------------------------------------------------
+# The env-facing task. Prompts are compact on purpose: a character-level tiny model with a
+# ~256-character context is trained on them (turn 1 `Q:37+48*2-15`, one short instruction line).
+
+ARITH_CORRECTION_INSTRUCTION = "Check the solution above and fix any mistake."
+TEST_SEED = 2409_12917  # the held-out set's own stream, never touched by training draws
+TEST_PER_LEVEL = 500
+
+
+def problem_id(problem: ArithProblem) -> str:
+    """`L2/37+48*2-15`: the level and expression, enough to rebuild the problem anywhere."""
+    return f"L{problem.level}/{problem.expression}"
+
+
+def problem_from_id(pid: str) -> ArithProblem:
+    """Inverse of `problem_id`; raises KeyError naming a malformed id."""
+    head, _, expression = pid.partition("/")
+    if not (head.startswith("L") and head[1:].isdigit() and int(head[1:]) in LEVELS and expression):
+        raise KeyError(f"malformed Arith problem_id {pid!r}; expected e.g. 'L2/37+48*2-15'")
+    try:
+        return problem_from_expression(expression, int(head[1:]))
+    except (ValueError, IndexError, _OutOfRange) as err:
+        raise KeyError(f"malformed Arith problem_id {pid!r}: {err}") from err
+
+
+@cache
+def held_out(level: int) -> tuple[ArithProblem, ...]:
+    """The fixed test problems of `level`: TEST_PER_LEVEL distinct ones from TEST_SEED's stream."""
+    rng = random.Random(TEST_SEED * 10 + level)
+    seen: dict[str, ArithProblem] = {}
+    while len(seen) < TEST_PER_LEVEL:
+        p = sample_problem(rng, level)
+        seen.setdefault(p.expression, p)
+    return tuple(seen.values())
+
+
+class ArithTask(Task):
+    """Multi-step integer arithmetic, graded exactly by `verifiers.arith`.
+
+    Args:
+        level: one level (1-4) or a list of levels to mix uniformly.
+        split: "train" draws fresh problems from the env's seeded stream, never one of the held-out
+            test problems; "test" is the fixed held-out set (TEST_PER_LEVEL per level, levels
+            interleaved so any prefix is balanced).
+    """
+
+    name = "arith"
+    correction_instruction = ARITH_CORRECTION_INSTRUCTION
+    turn_separator = "\n"
+    default_max_response_chars = 1024
+
+    def __init__(self, level: int | Sequence[int] = LEVELS, split: str = "train") -> None:
+        levels = (level,) if isinstance(level, int) else tuple(level)
+        if not levels or any(lv not in LEVELS for lv in levels):
+            raise ValueError(f"Arith level must be in {LEVELS} (or a list of them), got {level!r}")
+        if split not in ("train", "test"):
+            raise ValueError(f"Arith split must be 'train' or 'test', got {split!r}")
+        self.levels = levels
+        self.split = split
+
+    @cached_property
+    def _test_ids(self) -> tuple[str, ...]:
+        per_level = [held_out(lv) for lv in self.levels]
+        return tuple(problem_id(p) for group in zip(*per_level, strict=True) for p in group)
+
+    @cached_property
+    def _excluded(self) -> frozenset[str]:
+        return frozenset(p.expression for lv in LEVELS for p in held_out(lv))
+
+    @property
+    def problem_ids(self) -> Sequence[str]:
+        return self._test_ids if self.split == "test" else ()  # train is an endless stream
+
+    def problem(self, problem_id: str) -> Problem:
+        return self._as_problem(problem_from_id(problem_id))
+
+    def sample(self, rng: np.random.Generator) -> Problem:
+        if self.split == "test":
+            return super().sample(rng)
+        stream = random.Random(int(rng.integers(2**63)))
+        while True:
+            p = sample_problem(stream, self.levels[stream.randrange(len(self.levels))])
+            if p.expression not in self._excluded:
+                return self._as_problem(p)
+
+    @property
+    def max_prompt_chars(self) -> int:
+        return 32  # "Q:" + at most 5 two-digit numbers, 4 operators and a bracket pair
+
+    def grade_many(
+        self, problems: Sequence[Problem], responses: Sequence[str]
+    ) -> list[TurnOutcome]:
+        # Exact integer comparison is microseconds per response: no worker pool is worth it.
+        return [_outcome(grade(r, p.gold)) for p, r in zip(problems, responses, strict=True)]
+
+    @staticmethod
+    def _as_problem(p: ArithProblem) -> Problem:
+        return Problem(problem_id(p), f"Q:{p.expression}", str(p.answer), level=p.level)
+
+
+def _outcome(verdict: Verdict) -> TurnOutcome:
+    if verdict.extracted is None:
+        feedback = "No \\boxed{} answer was found."
+    else:
+        feedback = f"The answer {verdict.extracted} is {'correct' if verdict.correct else 'wrong'}."
+    return TurnOutcome(verdict.correct, verdict.extracted, verdict.reason, feedback)

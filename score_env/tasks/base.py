@@ -1,0 +1,100 @@
+"""The Task abstraction: what differs between Arith, MATH, HumanEval and MBPP.
+
+A task knows its problems, how to phrase turn 1 and the self-correction instruction, and how to
+grade a batch of responses through its verifier's batch API. Everything about turns, observations
+and rewards lives in the env (`score_env.env`), so a new task is one small module.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+# The paper's self-correction instructions (SCoRe, Kumar et al. 2024, Appendix C).
+MATH_CORRECTION_INSTRUCTION = (
+    "There might be an error in the solution above because of lack of understanding of the "
+    "question. Please correct the error, if any, and rewrite the solution. Only output the final "
+    "solution! At the end of the Solution, when you give your final answer, write it in the form "
+    '"Final Answer: The final answer is $answer$. I hope it is correct."'
+)
+CODE_CORRECTION_INSTRUCTION = (
+    "There might be an error in the code above because of lack of understanding of the question. "
+    "Please correct the error, if any, and rewrite the solution. Only output the final correct "
+    "Python program!"
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem as the env sees it.
+
+    `prompt` is the turn-1 user message. `gold` is what the verifier compares against: the answer
+    for Arith/MATH, a reference program for code tasks (scripted oracle agents read it from `info`).
+    """
+
+    problem_id: str
+    prompt: str
+    gold: str
+    subject: str | None = None
+    level: int | None = None
+
+
+@dataclass(frozen=True)
+class TurnOutcome:
+    """The verifier's judgement of one response, in the env's task-independent terms.
+
+    `extracted` is the final answer found (MATH/Arith) or the extracted program (code); `reason`
+    says why (e.g. "equal", "no_answer", "failed", "timeout", "empty"); `feedback` is the text a
+    feedback-mode env shows at the next turn (never shown otherwise).
+    """
+
+    correct: bool
+    extracted: str | None
+    reason: str
+    feedback: str
+
+
+EMPTY_OUTCOME = TurnOutcome(False, None, "empty", "The response was empty.")
+
+
+class Task(ABC):
+    """A source of problems plus a batched grader. Subclasses are small; see `tasks/arith.py`."""
+
+    name: str
+    correction_instruction: str
+    turn_separator: str = "\n\n"  # between messages in the plain-text observation
+    default_max_response_chars: int = 8192
+
+    @property
+    @abstractmethod
+    def problem_ids(self) -> Sequence[str]:
+        """The ids of this split in a fixed order; empty for a procedural (endless) stream."""
+
+    @abstractmethod
+    def problem(self, problem_id: str) -> Problem:
+        """The problem with id `problem_id`; raises KeyError naming it when unknown."""
+
+    def sample(self, rng: np.random.Generator) -> Problem:
+        """Draw one problem with `rng` (uniformly from the split; procedural tasks override)."""
+        ids = self.problem_ids
+        return self.problem(ids[int(rng.integers(len(ids)))])
+
+    @property
+    @abstractmethod
+    def max_prompt_chars(self) -> int:
+        """An upper bound on `len(problem.prompt)`, for the observation space."""
+
+    @abstractmethod
+    def grade_many(
+        self, problems: Sequence[Problem], responses: Sequence[str]
+    ) -> list[TurnOutcome]:
+        """Grade `responses[i]` against `problems[i]` in one call to the verifier's batch API."""
+
+    def _unknown(self, problem_id: str) -> KeyError:
+        return KeyError(
+            f"unknown problem_id {problem_id!r} for task {self.name!r}; "
+            f"expected one of its {len(self.problem_ids)} ids, e.g. {list(self.problem_ids[:3])}"
+        )
