@@ -41,9 +41,8 @@ from typing import Any
 
 import gymnasium as gym
 
-from score_env.episode import EnvConfig, Episode, clip_response, grade_responses, observation_limit
-from score_env.spaces import UnicodeText
-from score_env.tasks import Task, make_task
+from score_env.episode import EnvConfig, Episode, EpisodeSetup, clip_response, grade_responses
+from score_env.tasks import Task
 
 
 class SelfCorrectEnv(gym.Env[str, str]):
@@ -61,14 +60,11 @@ class SelfCorrectEnv(gym.Env[str, str]):
         max_response_chars: int | None = None,
         **task_kwargs: Any,
     ) -> None:
-        self.config = EnvConfig(max_turns, feedback, correction_instruction, max_response_chars)
-        self.task = make_task(task, **task_kwargs)
-        self.instruction = correction_instruction or self.task.correction_instruction
-        self.max_response_chars = max_response_chars or self.task.default_max_response_chars
-        self.action_space = UnicodeText(self.max_response_chars)
-        self.observation_space = UnicodeText(
-            observation_limit(self.task, self.config, self.instruction)
-        )
+        config = EnvConfig(max_turns, feedback, correction_instruction, max_response_chars)
+        self.setup = EpisodeSetup.build(task, config, task_kwargs)
+        self.task = self.setup.task
+        self.action_space = self.setup.action_space()
+        self.observation_space = self.setup.observation_space()
         self._episode: Episode | None = None
 
     def reset(
@@ -80,7 +76,7 @@ class SelfCorrectEnv(gym.Env[str, str]):
             problem = self.task.problem(options["problem_id"])
         else:
             problem = self.task.sample(self.np_random)
-        self._episode = new_episode(self.task, self.config, self.instruction, problem)
+        self._episode = self.setup.new_episode(problem)
         return self._episode.text(), self._episode.info()
 
     def step(self, action: str) -> tuple[str, float, bool, bool, dict[str, Any]]:
@@ -89,18 +85,7 @@ class SelfCorrectEnv(gym.Env[str, str]):
             raise RuntimeError(
                 "SelfCorrectEnv.step() called before reset() or after the episode ended"
             )
-        response, was_truncated = clip_response(action, self.max_response_chars)
+        response, was_truncated = clip_response(action, self.setup.max_response_chars)
         (outcome,) = grade_responses(self.task, [episode.problem], [response])
         episode.record(response, outcome, was_truncated)
         return episode.text(), float(outcome.correct), episode.done, False, episode.info()
-
-
-def new_episode(task: Task, config: EnvConfig, instruction: str, problem: Any) -> Episode:
-    return Episode(
-        problem=problem,
-        task_name=task.name,
-        instruction=instruction,
-        separator=task.turn_separator,
-        max_turns=config.max_turns,
-        feedback=config.feedback,
-    )

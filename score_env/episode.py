@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from score_env.spaces import UnicodeText
+from score_env.tasks import make_task
 from score_env.tasks.base import EMPTY_OUTCOME, Problem, Task, TurnOutcome
 
 Transition = Literal["i->c", "c->i", "c->c", "i->i"]
@@ -143,3 +145,41 @@ def observation_limit(task: Task, config: EnvConfig, instruction: str) -> int:
         + config.max_turns * (response + sep)
         + (config.max_turns - 1) * (note + len(instruction) + sep)
     )
+
+
+@dataclass(frozen=True)
+class EpisodeSetup:
+    """A task plus an EnvConfig resolved against the task's defaults; makes episodes and spaces."""
+
+    task: Task
+    config: EnvConfig
+    instruction: str
+    max_response_chars: int
+
+    @classmethod
+    def build(
+        cls, task: str | Task, config: EnvConfig, task_kwargs: dict[str, Any]
+    ) -> EpisodeSetup:
+        built = make_task(task, **task_kwargs)
+        return cls(
+            task=built,
+            config=config,
+            instruction=config.correction_instruction or built.correction_instruction,
+            max_response_chars=config.max_response_chars or built.default_max_response_chars,
+        )
+
+    def action_space(self) -> UnicodeText:
+        return UnicodeText(self.max_response_chars)
+
+    def observation_space(self) -> UnicodeText:
+        return UnicodeText(observation_limit(self.task, self.config, self.instruction))
+
+    def new_episode(self, problem: Problem) -> Episode:
+        return Episode(
+            problem=problem,
+            task_name=self.task.name,
+            instruction=self.instruction,
+            separator=self.task.turn_separator,
+            max_turns=self.config.max_turns,
+            feedback=self.config.feedback,
+        )

@@ -18,10 +18,8 @@ import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from score_env.env import new_episode
-from score_env.episode import EnvConfig, Episode, clip_response, grade_responses, observation_limit
-from score_env.spaces import UnicodeText
-from score_env.tasks import Task, make_task
+from score_env.episode import EnvConfig, Episode, EpisodeSetup, clip_response, grade_responses
+from score_env.tasks import Task
 
 
 class SelfCorrectVectorEnv(VectorEnv):  # type: ignore[type-arg]
@@ -43,14 +41,11 @@ class SelfCorrectVectorEnv(VectorEnv):  # type: ignore[type-arg]
         if not (isinstance(num_envs, int) and num_envs >= 1):
             raise ValueError(f"num_envs must be an int >= 1, got {num_envs!r}")
         self.num_envs = num_envs
-        self.config = EnvConfig(max_turns, feedback, correction_instruction, max_response_chars)
-        self.task = make_task(task, **task_kwargs)
-        self.instruction = correction_instruction or self.task.correction_instruction
-        self.max_response_chars = max_response_chars or self.task.default_max_response_chars
-        self.single_action_space = UnicodeText(self.max_response_chars)
-        self.single_observation_space = UnicodeText(
-            observation_limit(self.task, self.config, self.instruction)
-        )
+        config = EnvConfig(max_turns, feedback, correction_instruction, max_response_chars)
+        self.setup = EpisodeSetup.build(task, config, task_kwargs)
+        self.task = self.setup.task
+        self.single_action_space = self.setup.action_space()
+        self.single_observation_space = self.setup.observation_space()
         self.action_space = batch_space(self.single_action_space, num_envs)
         self.observation_space = batch_space(self.single_observation_space, num_envs)
         self._episodes: list[Episode] = []
@@ -71,9 +66,7 @@ class SelfCorrectVectorEnv(VectorEnv):  # type: ignore[type-arg]
             problems = [self.task.problem(pid) for pid in ids]
         else:
             problems = [self.task.sample(self.np_random) for _ in range(self.num_envs)]
-        self._episodes = [
-            new_episode(self.task, self.config, self.instruction, p) for p in problems
-        ]
+        self._episodes = [self.setup.new_episode(p) for p in problems]
         return self._observe()
 
     def step(
@@ -88,7 +81,7 @@ class SelfCorrectVectorEnv(VectorEnv):  # type: ignore[type-arg]
             raise ValueError(
                 f"actions must be a sequence of num_envs={self.num_envs} strings, got {actions!r:.120}"
             )
-        clipped = [clip_response(a, self.max_response_chars) for a in actions]
+        clipped = [clip_response(a, self.setup.max_response_chars) for a in actions]
         responses = [text for text, _ in clipped]
         outcomes = grade_responses(self.task, [e.problem for e in self._episodes], responses)
         for episode, (text, cut), outcome in zip(self._episodes, clipped, outcomes, strict=True):
