@@ -6,6 +6,7 @@ two-turn rollouts and applies them lives beside it.
 
 from agents.methods.score.objectives import (
     BASELINE,
+    Advantages,
     Coefficients,
     Objective,
     ObjectiveOutput,
@@ -15,10 +16,12 @@ from agents.methods.score.objectives import (
     score_objective,
     sequence_kl,
     shaping_bonus,
+    turn_advantages,
 )
 
 __all__ = [
     "BASELINE",
+    "Advantages",
     "Coefficients",
     "Objective",
     "ObjectiveOutput",
@@ -28,4 +31,5 @@ __all__ = [
     "score_objective",
     "sequence_kl",
     "shaping_bonus",
+    "turn_advantages",
 ]

@@ -61,16 +61,27 @@ class TurnTerms(NamedTuple):
     reward: Tensor  # r̂(y, y*) from the verifier, e.g. 0/1
 
 
-class ObjectiveOutput(NamedTuple):
-    """The loss and the terms behind it (all detached except `loss`), for logging and tests."""
+class Advantages(NamedTuple):
+    """Each turn's return and advantage (all [B], detached), for the loss, logging and tests."""
 
-    loss: Tensor  # scalar to minimise
     return_t1: Tensor  # [B] R1: turn 1's KL-regularised return
     return_t2: Tensor  # [B] R2: turn 2's (shaped) KL-regularised return
     advantage_t1: Tensor  # [B] R1 − baseline
     advantage_t2: Tensor  # [B] R2 − baseline
     kl_t1: Tensor  # [B] Σ_t (log π − log π_ref) on turn 1
     kl_t2: Tensor  # [B]
+
+
+class ObjectiveOutput(NamedTuple):
+    """The loss and the terms behind it (all detached except `loss`)."""
+
+    loss: Tensor  # scalar to minimise
+    return_t1: Tensor
+    return_t2: Tensor
+    advantage_t1: Tensor
+    advantage_t2: Tensor
+    kl_t1: Tensor
+    kl_t2: Tensor
 
 
 def leave_one_out_baseline(returns: Tensor, group_size: int) -> Tensor:
@@ -151,20 +162,22 @@ _RETURNS: dict[Objective, Callable[..., tuple[Tensor, Tensor]]] = {
 _TRAINS_TURN_2 = {Objective.STAGE_I: True, Objective.STAGE_II: True, Objective.SINGLE_TURN: False}
 
 
-def score_objective(
+def turn_advantages(
     objective: Objective,
     turn1: TurnTerms,
     turn2: TurnTerms,
     coefficients: Coefficients,
     group_size: int,
     train_turn1: Tensor | None = None,
-) -> ObjectiveOutput:
-    """The loss for one two-turn batch under `objective` (the dispatch point for every variant).
+) -> Advantages:
+    """Each turn's return and leave-one-out advantage under `objective` (the dispatch point).
 
     Samples are grouped k = `group_size` per prompt, contiguous. `train_turn1` [B] (bool) drops the
     turn-1 policy-gradient term where a first attempt was not sampled from π_θ: Stage II may mix in
     first attempts from the base model (section 5), and those are off-policy for turn 1; their
-    second attempts are still on-policy and trained.
+    second attempts are still on-policy and trained. Computed without gradient, so a trainer can
+    take the advantages of a whole batch and then back-propagate `reinforce_loss` micro-batch by
+    micro-batch.
     """
     objective = Objective(objective)
     with torch.no_grad():
@@ -177,7 +190,21 @@ def score_objective(
             advantage_t1 = advantage_t1 * train_turn1.to(advantage_t1.dtype)
         if not _TRAINS_TURN_2[objective]:
             advantage_t2 = torch.zeros_like(advantage_t2)
-    loss = reinforce_loss(turn1.logprobs, turn1.mask, advantage_t1) + reinforce_loss(
-        turn2.logprobs, turn2.mask, advantage_t2
+    return Advantages(return_t1, return_t2, advantage_t1, advantage_t2, kl1, kl2)
+
+
+def score_objective(
+    objective: Objective,
+    turn1: TurnTerms,
+    turn2: TurnTerms,
+    coefficients: Coefficients,
+    group_size: int,
+    train_turn1: Tensor | None = None,
+) -> ObjectiveOutput:
+    """The loss for one whole two-turn batch under `objective`: REINFORCE (Eq. 2) on each turn
+    with the returns of Eq. 3 or Eq. 4 (see `turn_advantages`)."""
+    adv = turn_advantages(objective, turn1, turn2, coefficients, group_size, train_turn1)
+    loss = reinforce_loss(turn1.logprobs, turn1.mask, adv.advantage_t1) + reinforce_loss(
+        turn2.logprobs, turn2.mask, adv.advantage_t2
     )
-    return ObjectiveOutput(loss, return_t1, return_t2, advantage_t1, advantage_t2, kl1, kl2)
+    return ObjectiveOutput(loss, *adv)
