@@ -1,0 +1,257 @@
+"""verifiers.math against math-verify (the peer), measured in the same run.
+
+Prints, for ours and math-verify: accuracy and checks/s on the MATH-500 reference pairs, on
+model-like responses built from them, on the hand-labelled table and the 59 peer cases; the
+shuffled-pairs false-positive rate; the full MATH train sweep; hostile-input latency; worker
+memory. Run from the repository root:
+
+    nice -n 10 python benchmarks/bench_math_verifier.py            # everything (~3-5 min)
+    nice -n 10 python benchmarks/bench_math_verifier.py --quick    # skip the 7,500-problem sweep
+
+Data is read from <repo root>/../shared/data (or --data).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import random
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from math_verify import parse as mv_parse
+from math_verify import verify as mv_verify
+
+from verifiers.math import PoolConfig, WorkerPool, extract_answer, grade, grade_many, is_equivalent
+from verifiers.math.normalize import normalize
+
+ROOT = Path(__file__).resolve().parents[1]
+Pair = tuple[str, str, bool]  # (response, gold, label)
+
+
+def load_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def last_boxed(text: str) -> str | None:
+    """The last \\boxed{...} by a plain brace count: independent of verifiers.math.extract."""
+    start = text.rfind("\\boxed{")
+    if start < 0:
+        return None
+    depth, i = 0, start + len("\\boxed")
+    for j in range(i, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[j], 0)
+        if depth == 0:
+            return text[i + 1 : j]
+    return None
+
+
+def peer_check(response: str, gold: str) -> bool:
+    return bool(mv_verify(mv_parse(f"${gold}$"), mv_parse(response)))
+
+
+def timed(fn: Callable[[], list[bool]]) -> tuple[list[bool], float]:
+    start = time.perf_counter()
+    result = fn()
+    return result, time.perf_counter() - start
+
+
+def compare(name: str, pairs: list[Pair], pool: WorkerPool, peer: bool = True) -> None:
+    """Accuracy and throughput of ours (sequential and grade_many) and math-verify."""
+    labels = [p[2] for p in pairs]
+    seq, t_seq = timed(lambda: [grade(r, g, pool=pool).correct for r, g, _ in pairs])
+    par, t_par = timed(
+        lambda: [v.correct for v in grade_many([(r, g) for r, g, _ in pairs], pool=pool)]
+    )
+    assert seq == par, "grade and grade_many disagree"
+    ours = sum(a == b for a, b in zip(seq, labels, strict=True))
+    print(f"\n== {name}: {len(pairs)} pairs")
+    print(f"ours        {ours}/{len(pairs)} correct | sequential {len(pairs) / t_seq:9.0f} checks/s"
+          f" | grade_many(workers=2) {len(pairs) / t_par:9.0f} checks/s")  # fmt: skip
+    if peer:
+        theirs, t_mv = timed(lambda: [peer_check(r, g) for r, g, _ in pairs])
+        ok = sum(a == b for a, b in zip(theirs, labels, strict=True))
+        print(
+            f"math-verify {ok}/{len(pairs)} correct | sequential {len(pairs) / t_mv:9.0f} checks/s"
+        )
+        print(
+            f"throughput ratio ours/math-verify: sequential {t_mv / t_seq:.1f}x,"
+            f" grade_many {t_mv / t_par:.1f}x"
+        )
+
+
+def math500_pairs(rows: list[dict]) -> list[Pair]:
+    return [(r["solution"], r["answer"], True) for r in rows]
+
+
+def _noisy(gold: str) -> str:
+    """An equivalent rewrite a model might produce: dfrac, spacing, \\left( \\right)."""
+    s = gold.replace("\\frac", "\\dfrac").replace(",", ", ")
+    if s.startswith("(") and s.endswith(")"):
+        s = "\\left(" + s[1:-1] + "\\right)"
+    return s
+
+
+def _wrong(gold: str) -> str | None:
+    """A wrong answer a model might produce: the last digit changed."""
+    digits = [m.start() for m in re.finditer(r"\d", gold)]
+    if not digits:
+        return None
+    i = digits[-1]
+    return gold[:i] + str((int(gold[i]) + 1) % 10) + gold[i + 1 :]
+
+
+def model_like_pairs(rows: list[dict], seed: int = 0) -> list[Pair]:
+    rng = random.Random(seed)
+    templates = [
+        "We simplify step by step.\nFinal Answer: The final answer is ${}$. I hope it is correct.",
+        "Putting it together, the result is $\\boxed{{{}}}$.",
+        "So the answer is ${}$.",
+    ]
+    pairs: list[Pair] = []
+    for row in rows:
+        gold = row["answer"]
+        pairs.append((rng.choice(templates).format(_noisy(gold)), gold, True))
+        wrong = _wrong(gold)
+        if wrong is not None and normalize(wrong) != normalize(gold):
+            pairs.append((rng.choice(templates).format(wrong), gold, False))
+    return pairs
+
+
+def shuffled(rows: list[dict], golds: list[str], n: int, seed: int = 0) -> list[tuple[str, str]]:
+    """(solution_i, gold_j) with i != j and the golds different after normalisation."""
+    rng = random.Random(seed)
+    out = []
+    while len(out) < n:
+        i, j = rng.randrange(len(rows)), rng.randrange(len(rows))
+        if i != j and normalize(golds[i]) != normalize(golds[j]):
+            out.append((rows[i]["solution"], golds[j]))
+    return out
+
+
+def false_positives(
+    name: str, rows: list[dict], golds: list[str], n: int, pool: WorkerPool
+) -> None:
+    pairs = shuffled(rows, golds, n)
+    verdicts, seconds = timed(lambda: [v.correct for v in grade_many(pairs, pool=pool)])
+    hits = [p for p, v in zip(pairs, verdicts, strict=True) if v]
+    print(f"\n== shuffled pairs ({name}): {len(pairs)} pairs, {len(pairs) / seconds:.0f} checks/s")
+    print(f"judged equal: {len(hits)}  (rate {len(hits) / len(pairs):.4%})")
+    for solution, gold in hits:  # each must be a real value equality of the two golds
+        print(f"  equal: extracted {extract_answer(solution)!r} vs other gold {gold!r}")
+
+
+def train_sweep(rows: list[dict], pool: WorkerPool) -> None:
+    golds = [last_boxed(r["solution"]) for r in rows]
+    keep = [(r, g) for r, g in zip(rows, golds, strict=True) if g is not None]
+    print(f"\n== MATH train sweep: {len(rows)} solutions, {len(keep)} with a \\boxed answer")
+    pairs = [(r["solution"], g) for r, g in keep]
+    verdicts, seconds = timed(lambda: grade_many(pairs, pool=pool))
+    misses = [(r, g, v) for (r, g), v in zip(keep, verdicts, strict=True) if not v.correct]
+    print(f"solution vs its own last box: {len(keep) - len(misses)}/{len(keep)} equal,"
+          f" {len(pairs) / seconds:.0f} checks/s")  # fmt: skip
+    for row, gold, verdict in misses:
+        print(
+            f"  miss {row['unique_id']}: gold {gold!r} extracted {verdict.extracted!r} ({verdict.reason})"
+        )
+    variants = [(f"Final Answer: The final answer is ${_noisy(g)}$. I hope it is correct.", g)
+                for _, g in keep]  # fmt: skip
+    verdicts = grade_many(variants, pool=pool)
+    bad = [(p, v) for p, v in zip(variants, verdicts, strict=True) if not v.correct]
+    print(
+        f"paper-format + dfrac/spacing/\\left rewrite vs gold: {len(keep) - len(bad)}/{len(keep)} equal"
+    )
+    for (_, gold), verdict in bad:
+        print(f"  miss: gold {gold!r} rewritten {verdict.extracted!r} ({verdict.reason})")
+    false_positives("MATH train", [r for r, _ in keep], [g for _, g in keep], len(keep), pool)
+
+
+def hand_tables(data: Path) -> None:
+    spec = importlib.util.spec_from_file_location(
+        "math_cases", ROOT / "tests/verifiers/math_cases.py"
+    )
+    assert spec and spec.loader
+    cases = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cases)
+    rows = [(c.answer, c.gold, c.equal) for c in cases.CASES]
+    ours = [is_equivalent(a, g) for a, g, _ in rows]
+    theirs = [bool(mv_verify(mv_parse(f"${g}$"), mv_parse(f"${a}$"))) for a, g, _ in rows]
+    print(f"\n== hand-labelled table: {len(rows)} pairs (hand label decides)")
+    print(f"ours {sum(o == r[2] for o, r in zip(ours, rows, strict=True))}/{len(rows)}"
+          f" | math-verify {sum(t == r[2] for t, r in zip(theirs, rows, strict=True))}/{len(rows)}")  # fmt: skip
+    for (a, g, label), o, t in zip(rows, ours, theirs, strict=True):
+        if o != label or t != label:
+            print(f"  label {label!s:5} ours {o!s:5} math-verify {t!s:5}: {a!r} vs {g!r}")
+    peer = load_jsonl(data / "peer/math_verify_model_outputs.jsonl")
+    # Equivalence only: an unmarked response is taken whole (math-verify's own policy).
+    ours = [is_equivalent(extract_answer(c["response"]) or c["response"].strip("$ \n"), c["gold"])
+            for c in peer]  # fmt: skip
+    theirs = [bool(mv_verify(mv_parse(f"${c['gold']}$"), mv_parse(c["response"]))) for c in peer]
+    print("\n== math-verify's 59 peer cases (labels agreed by hand)")
+    print(f"ours {sum(o == c['equal'] for o, c in zip(ours, peer, strict=True))}/{len(peer)}"
+          f" | math-verify {sum(t == c['equal'] for t, c in zip(theirs, peer, strict=True))}/{len(peer)}")  # fmt: skip
+
+
+HOSTILE = {
+    "tower 9^9^9^9": r"9^{9^{9^{9}}}",
+    "tower 9^9^9^9 - 1": r"9^{9^{9^{9}}}-1",
+    "2^(2^40)": r"2^{2^{40}}",
+    "300 nested parens": "(" * 300 + "1" + ")" * 300,
+    "20,000-char sum": "1+" * 10_000 + "1",
+    "huge factorial": r"(10^{10})!",
+    "sum to 10^12": r"\sum_{n=1}^{10^{12}} n^{n}",
+    "python payload": "__import__('os').system('true')",
+}
+
+
+def hostile(pool: WorkerPool, peer: bool) -> None:
+    print("\n== hostile inputs (timeout 1 s): latency per check")
+    worst = 0.0
+    for name, answer in HOSTILE.items():
+        start = time.perf_counter()
+        verdict = grade(rf"\boxed{{{answer}}}", "2", pool=pool)
+        ours = time.perf_counter() - start
+        worst = max(worst, ours)
+        line = f"  {name:20} ours {ours:6.3f} s ({verdict.reason})"
+        if peer and name in ("tower 9^9^9^9 - 1", "300 nested parens"):
+            start = time.perf_counter()
+            peer_check(rf"\boxed{{{answer}}}", "2")
+            line += f" | math-verify {time.perf_counter() - start:6.3f} s"
+        print(line)
+    print(f"worst case ours: {worst:.3f} s per check; workers killed and replaced: {pool.killed}")
+
+
+def worker_memory(pool: WorkerPool) -> None:
+    peaks = []
+    for worker in pool._all:
+        status = Path(f"/proc/{worker.proc.pid}/status").read_text()
+        peaks.append(int(re.search(r"VmHWM:\s+(\d+)", status)[1]) / 1024)  # type: ignore[index]
+    print(
+        f"\n== worker memory: peak RSS {max(peaks):.0f} MiB, cap {pool.config.memory_mb} MiB each"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--quick", action="store_true", help="skip the MATH train sweep")
+    args = parser.parse_args()
+    pool = WorkerPool(PoolConfig(max_workers=2))
+    pool.warm_up(2)
+    math500 = load_jsonl(args.data / "math500_test.jsonl")
+    compare("MATH-500 reference solution vs gold", math500_pairs(math500), pool)
+    compare("model-like responses from MATH-500 golds", model_like_pairs(math500), pool)
+    false_positives("MATH-500", math500, [r["answer"] for r in math500], 3 * len(math500), pool)
+    hand_tables(args.data)
+    if not args.quick:
+        train_sweep(load_jsonl(args.data / "math_train.jsonl"), pool)
+    hostile(pool, peer=True)
+    worker_memory(pool)
+    pool.close()
+
+
+if __name__ == "__main__":
+    main()

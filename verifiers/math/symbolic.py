@@ -1,0 +1,192 @@
+"""Symbolic leaf comparison with sympy; runs only inside a worker process (see `worker`).
+
+Safety. Model text reaches sympy only through the ANTLR LaTeX grammar of `latex2sympy2_extended`,
+which builds sympy objects node by node; nothing here calls `sympify`/`parse_expr` on a string
+(they `eval`). The one place the library would sympify a string is its number reader, which this
+module overrides (`_SafeConverter.parse_number`) to read digits with `int`/`Float` instead.
+Magnitude. A tree is sized *before* it is evaluated (`log2_size`): `9^{9^{9^9}}`, `2^{2^{40}}`,
+`(10^9)!` are compared only as unevaluated trees, so they can neither hang nor fill memory.
+
+Exact vs approximate. Exact sides are compared exactly: identical after evaluation, or a
+difference that simplifies to 0, or (for closed-form numbers) equal to 50 significant digits,
+which tells `1/2006!` from `1/2004!` and `2^{-98}` from `2^{-99}` where a float tolerance
+cannot. A decimal literal on exactly one side makes it an approximation, judged by the same
+correct-rounding rule as `numeric.numbers_equal`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+
+import sympy
+from latex2sympy2_extended.latex2sympy2 import ConversionConfig, _Latex2Sympy
+from sympy.core.evalf import PrecisionExhausted
+
+from verifiers.math.compare import FastLeaves, Tri
+from verifiers.math.numeric import MIN_SIGNIFICANT
+from verifiers.math.structure import Equation
+
+MAX_BITS = 1 << 17  # ~40,000 decimal digits: 2006! has ~5,700
+DIGITS = 50
+_DECIMAL = re.compile(r"\d*\.(\d+)")
+_NUMBER_TOKEN = re.compile(r"\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?")
+
+
+class ParseFailure(ValueError):
+    """The LaTeX parser could not read a leaf."""
+
+
+class _SafeConverter(_Latex2Sympy):
+    """latex2sympy2_extended's converter with a number reader that never calls sympify."""
+
+    def parse_number(self, text: str) -> sympy.Number:
+        text = text.replace(",", "")
+        if not _NUMBER_TOKEN.fullmatch(text):
+            raise ParseFailure(f"not a number token: {text[:40]!r}")
+        if text.isdigit():
+            return sympy.Integer(int(text))
+        return sympy.Float(text, max(15, len(text)))
+
+
+_CONFIG = ConversionConfig(interpret_as_mixed_fractions=True, lowercase_symbols=False)
+
+
+@lru_cache(maxsize=4096)
+def to_sympy(text: str) -> sympy.Basic:
+    """Parse one normalised LaTeX leaf into an unevaluated sympy tree."""
+    try:
+        return _SafeConverter(config=_CONFIG).parse(text)
+    except MemoryError:
+        raise
+    except Exception as err:  # the ANTLR converter raises bare Exception on syntax errors
+        raise ParseFailure(f"cannot parse {text[:80]!r}: {str(err)[:80]}") from err
+
+
+def _magnitude(x: sympy.Basic) -> float:
+    """|x| for a small numeric subtree (already size-checked), 1 for a symbolic one."""
+    if x.free_symbols:
+        return 1.0
+    try:
+        return abs(complex(sympy.N(x, 15)))
+    except (TypeError, ValueError):  # zoo, nan, or not a number at all
+        return math.inf
+
+
+def log2_size(e: sympy.Basic) -> float:
+    """An upper bound on the bits needed to hold `e` once evaluated, computed without
+    evaluating anything big: exponents and factorial arguments are bounded first, then (being
+    small) evaluated numerically to size the power or factorial they feed."""
+    if isinstance(e, sympy.Rational):
+        return float(max(e.p.bit_length(), e.q.bit_length(), 1))
+    if isinstance(e, sympy.Float):
+        return 64.0
+    if not e.args:  # a symbol or a constant such as pi
+        return 2.0
+    if isinstance(e, (sympy.Pow, sympy.exp)):
+        base, exp = e.args if isinstance(e, sympy.Pow) else (sympy.E, e.args[0])
+        base_bits, exp_bits = log2_size(base), log2_size(exp)
+        if exp_bits > 64 or base_bits == math.inf:
+            return math.inf
+        return base_bits * max(_magnitude(exp), 1.0) + 1
+    if isinstance(e, (sympy.factorial, sympy.binomial, sympy.gamma, sympy.factorial2)):
+        if max(log2_size(a) for a in e.args) > 64:
+            return math.inf
+        n = max(_magnitude(a) for a in e.args)
+        return math.inf if n > 1e6 else n * math.log2(n + 2) + 1
+    sizes = [log2_size(a) for a in e.args]
+    return sum(sizes) + len(sizes)
+
+
+# MATH writes the imaginary unit and Euler's number as plain letters; the parser makes symbols.
+_CONSTANTS = {sympy.Symbol("i"): sympy.I, sympy.Symbol("e"): sympy.E}
+
+
+def _evaluate(e: sympy.Basic) -> sympy.Basic:
+    """Evaluate an unevaluated tree (only after `log2_size` has said it is small enough)."""
+    return e.xreplace(_CONSTANTS).doit()
+
+
+def _places(text: str) -> int | None:
+    places = [len(m) for m in _DECIMAL.findall(text)]
+    return min(places) if places else None
+
+
+def _close(a: sympy.Expr, b: sympy.Expr, places: int | None) -> bool:
+    """Equality of closed-form numbers: exact, or correct rounding of a decimal (`places`)."""
+    if places is None:
+        difference = a - b
+        if difference == 0:
+            return True
+        try:
+            # strict evalf returns the difference to 30 *significant* digits or raises: a
+            # nonzero difference, however small (1/2006! - 1/2004!), is found and reported.
+            value = sympy.N(difference, 30, strict=True, maxn=600)
+        except PrecisionExhausted:
+            return True  # zero to 600 bits: an identity (nested radicals) simplify did not see
+        return bool(value == 0)
+    va, vb = sympy.N(a, DIGITS), sympy.N(b, DIGITS)
+    if not (va.is_number and vb.is_number) or va.has(sympy.nan) or vb.has(sympy.nan):
+        return False
+    # Significant digits shown by the decimal (either side will do: they must be close).
+    significant = places + (math.floor(math.log10(abs(float(va)))) + 1 if va != 0 else 0)
+    return significant >= MIN_SIGNIFICANT and bool(
+        abs(va - vb) <= sympy.Rational(1, 2 * 10**places)
+    )
+
+
+def _values_equal(a: sympy.Basic, b: sympy.Basic, places: int | None) -> bool:
+    if a == b:
+        return True
+    if not (isinstance(a, sympy.Expr) and isinstance(b, sympy.Expr)):
+        return False  # sets, matrices, relations from inside a leaf: identical or not equal
+    if a.has(sympy.oo, -sympy.oo, sympy.zoo) or b.has(sympy.oo, -sympy.oo, sympy.zoo):
+        return False
+    if not a.free_symbols and not b.free_symbols:
+        return _close(a, b, places)
+    if places is not None:
+        return False
+    difference = a - b
+    return sympy.expand(difference) == 0 or sympy.simplify(difference) == 0
+
+
+class SymbolicLeaves(FastLeaves):
+    """Leaves decided with sympy after the fast path; records parse failures for the verdict."""
+
+    def __init__(self) -> None:
+        self.parse_failures = 0
+
+    def _parse(self, text: str) -> sympy.Basic | None:
+        try:
+            return to_sympy(text)
+        except ParseFailure:
+            self.parse_failures += 1
+            return None
+
+    def expr(self, a: str, b: str) -> Tri:
+        fast = super().expr(a, b)
+        if fast is not None:
+            return fast
+        ea, eb = self._parse(a), self._parse(b)
+        if ea is None or eb is None:
+            return False
+        if max(log2_size(ea), log2_size(eb)) > MAX_BITS:
+            # Too big to evaluate: equal only as identical trees. (`==` on unevaluated trees
+            # compares structure; printing them would evaluate: srepr orders terms numerically.)
+            return bool(ea == eb)
+        pa, pb = _places(a), _places(b)
+        places = None if (pa is None) == (pb is None) else (pa if pa is not None else pb)
+        return _values_equal(_evaluate(ea), _evaluate(eb), places)
+
+    def equation(self, a: Equation, b: Equation) -> Tri:
+        """Same solution set: (lhs_a - rhs_a) is a nonzero constant times (lhs_b - rhs_b)."""
+        sides = [self._parse(t) for t in (a.lhs, a.rhs, b.lhs, b.rhs)]
+        if any(s is None for s in sides) or max(log2_size(s) for s in sides) > MAX_BITS:
+            return False
+        la, ra, lb, rb = (_evaluate(s) for s in sides)
+        fa, fb = la - ra, lb - rb
+        if fb == 0 or fa == 0:
+            return fa == fb
+        ratio = sympy.simplify(fa / fb)
+        return bool(ratio.is_number and ratio != 0 and not ratio.has(sympy.zoo, sympy.nan))
