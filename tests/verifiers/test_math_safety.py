@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import random
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -13,6 +14,7 @@ import numpy as np
 import pytest
 
 from verifiers.math import PoolConfig, Verdict, WorkerPool, default_pool, grade, is_equivalent
+from verifiers.math.judge import judge_fast
 
 HOSTILE = [
     r"9^{9^{9^{9}}}-1",  # parsing alone evaluates part of the tower
@@ -38,6 +40,27 @@ def test_hostile_answer_is_bounded_and_never_raises(answer: str, pool: WorkerPoo
     assert verdict.correct is False
     assert verdict.reason in ("timeout", "not_equal", "parse_error")
     assert elapsed < 10  # loose on a shared CI box; benchmarks/ reports the real latency
+
+
+def test_fast_path_never_raises_on_random_latex() -> None:
+    rng = random.Random(0)
+    tokens = list("(){}[],;=<>+-^_.0123456789xyC ") + [
+        r"\frac", r"\sqrt", r"\{", r"\}", r"\pm", r"\cup", r"\infty", r"\text{ and }",
+        r"\begin{pmatrix}", r"\end{pmatrix}", r"\\", "&", r"\left(", r"\right)", r"\$", "%",
+    ]  # fmt: skip
+    for _ in range(3000):
+        a = "".join(rng.choice(tokens) for _ in range(rng.randrange(1, 25)))
+        b = "".join(rng.choice(tokens) for _ in range(rng.randrange(1, 25)))
+        assert judge_fast(a, b) in ("equal", "not_equal", None)
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize(
+    "text",
+    ["1 " + "a" * 60 + "!", "^" + " " * 2000 + "x", "\\" + "a" * 500 + "1", r"\boxed{" * 2000],
+)
+def test_in_process_path_has_no_catastrophic_backtracking(text: str) -> None:
+    assert judge_fast(text, "1") in ("equal", "not_equal", None)
 
 
 def test_overrun_kills_and_replaces_the_worker(pool: WorkerPool) -> None:

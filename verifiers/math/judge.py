@@ -36,7 +36,10 @@ def judge_fast(answer: str, gold: str) -> str | None:
     for s in (answer, gold):
         if len(s) > MAX_FAST_CHARS or _depth(s) > MAX_FAST_DEPTH:
             return None
-    result = equivalent(parse(answer), parse(gold), FastLeaves())
+    try:
+        result = equivalent(parse(answer), parse(gold), FastLeaves())
+    except RecursionError:  # defence in depth: the worker path bounds this with a timeout
+        return None
     if result is None:
         return None
     return "equal" if result else "not_equal"

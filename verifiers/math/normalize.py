@@ -114,10 +114,17 @@ def _strip_wrappers(s: str) -> str:
 
 
 def _drop_trailing_units(s: str) -> str:
-    """`12 inches` -> `12`, `3 square feet` -> `3`: known unit words after a number."""
-    match = re.fullmatch(r"(.*?[\d}])\s*((?:[A-Za-z]+\s*)+)", s)
-    if match and all(w.lower() in _UNIT_WORDS for w in match.group(2).split()):
-        return match.group(1)
+    """`12 inches` -> `12`, `3 square feet` -> `3`: known unit words after a number.
+
+    Scanned by hand from the right: a regex such as `(?:[A-Za-z]+\\s*)+$` backtracks
+    exponentially on `1 aaaa...a!`, and this runs in the caller's process."""
+    i = len(s)
+    while i > 0 and (s[i - 1].isascii() and (s[i - 1].isalpha() or s[i - 1].isspace())):
+        i -= 1
+    words = s[i:].split()
+    head = s[:i].rstrip()
+    if words and head[-1:] in set("0123456789}") and all(w.lower() in _UNIT_WORDS for w in words):
+        return head
     return s
 
 

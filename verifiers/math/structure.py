@@ -108,6 +108,12 @@ def split_top(s: str, seps: str) -> list[str]:
     return parts
 
 
+def _nonempty(parts: list[str]) -> list[str]:
+    """Drop empty items (`2, 3, and 4` normalises to `2,3,,4`); keep one if all are empty."""
+    kept = [p for p in parts if p.strip()]
+    return kept or parts[:1]
+
+
 def _split_word(s: str, word: str) -> list[str]:
     """Split at a command such as `\\cup` outside brackets (rewritten to a private char)."""
     marker = "\x00"
@@ -133,7 +139,7 @@ def _balanced(s: str) -> bool:
 
 
 def _items(inner: str) -> tuple[Node, ...] | None:
-    parts = split_top(inner, ",;")
+    parts = _nonempty(split_top(inner, ",;"))
     if len(parts) > MAX_ITEMS:
         return None
     return tuple(_parse(p) for p in parts)
@@ -204,12 +210,12 @@ def _parse(s: str) -> Node:  # noqa: C901 - one dispatch table, read top to bott
     if _wraps(s, "{", "}"):  # `{1,2,3}`: braces without backslashes, as models write sets
         items = _items(s[1:-1])
         return Collection(items) if items is not None and len(items) > 1 else _parse(s[1:-1])
-    if s[:1] in "([" and s[-1:] in ")]" and _wraps("(" + s[1:-1] + ")", "(", ")"):
+    if len(s) >= 2 and s[0] in "([" and s[-1] in ")]" and _wraps("(" + s[1:-1] + ")", "(", ")"):
         inner = s[1:-1]
         items = _items(inner)
         if items is not None and (len(items) > 1 or "[" in (s[0], s[-1]) or "]" in (s[0], s[-1])):
             return Bracketed(s[0], s[-1], items)
-    parts = split_top(s, ",;")
+    parts = _nonempty(split_top(s, ",;"))
     if 1 < len(parts) <= MAX_ITEMS:
         return Collection(tuple(_parse(p) for p in parts))
     sides = split_top(s, "=")
