@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable, Iterable
 from functools import partial
 
+from verifiers.math.evaluate import decide
 from verifiers.math.numeric import numbers_equal, parse_number
 from verifiers.math.structure import (
     Bracketed,
@@ -93,7 +94,7 @@ class FastLeaves:
             return numbers_equal(na, nb)
         if (a in _INFINITIES and nb is not None) or (b in _INFINITIES and na is not None):
             return False
-        return None
+        return decide(a, b)  # closed-form arithmetic: exact rationals, 60-digit mpmath
 
     def equation(self, a: Equation, b: Equation) -> Tri:
         return True if (a.lhs, a.rhs) == (b.lhs, b.rhs) else None

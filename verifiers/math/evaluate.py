@@ -1,0 +1,273 @@
+"""A small, bounded evaluator for arithmetic LaTeX: decides most numeric leaves in-process.
+
+Model answers that are wrong are usually closed-form numbers (`\\frac{\\sqrt{3}}{3}` for
+`\\frac{\\sqrt{3}}{2}`); parsing them with the ANTLR grammar and sympy costs ~50 ms in a worker.
+This recursive-descent reader covers numbers, `+ - * / ^ !`, `\\frac`, `\\sqrt`, `\\pi`,
+brackets and implicit products, and nothing else (a letter or any other command: undecided).
+
+Soundness. Rationals are evaluated exactly (`fractions.Fraction`); then equal and unequal are
+both definite. Irrationals are evaluated with mpmath at 60 digits in a private context; that
+can prove two values *different* (they differ by more than 1e-30 relatively, far above any
+rounding error) but never proves them equal: the symbolic path does that. A decimal on exactly
+one side is judged by the correct-rounding rule of `numeric.numbers_equal`.
+Bounds: depth, exponent and factorial sizes are capped, so every call is fast.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import re
+from fractions import Fraction
+from functools import lru_cache
+from typing import Any
+
+from verifiers.math.numeric import MIN_SIGNIFICANT
+
+MAX_DEPTH = 40
+MAX_EXACT_BITS = 20_000
+MAX_FACTORIAL = 3000
+_TOKEN = re.compile(r"\d+(?:\.\d+)?|\.\d+|\\[A-Za-z]+|\S")
+# What may follow a factor as an implicit product (`2\\sqrt{3}`, `3\\pi`, `2(x)`); a number
+# may not (`2.5.3` is not 2.5 * 0.3).
+_ATOM_START = re.compile(r"\(|\{|\\frac|\\sqrt|\\pi")
+_OPS = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv}
+Node = tuple[Any, ...]
+
+
+class Unsupported(ValueError):
+    """Outside the arithmetic subset (a variable, an unknown command, too big)."""
+
+
+class _Reader:
+    """expr := term (+|- term)* ; term := unary ((*|/|implicit) unary)* ;
+    unary := (+|-) unary | power ; power := postfix (^ unary-or-group)? ; postfix := atom !*"""
+
+    def __init__(self, text: str) -> None:
+        self.tokens = _TOKEN.findall(text)
+        self.i = 0
+        self.depth = 0
+
+    def peek(self) -> str:
+        return self.tokens[self.i] if self.i < len(self.tokens) else ""
+
+    def take(self, expected: str | None = None) -> str:
+        token = self.peek()
+        if expected is not None and token != expected or not token:
+            raise Unsupported(f"expected {expected!r}, got {token!r}")
+        self.i += 1
+        return token
+
+    def expr(self) -> Node:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise Unsupported("too deep")
+        node = self.term()
+        while self.peek() in ("+", "-"):
+            op = self.take()
+            node = ("add" if op == "+" else "sub", node, self.term())
+        self.depth -= 1
+        return node
+
+    def term(self) -> Node:
+        node = self.unary()
+        while True:
+            token = self.peek()
+            if token in ("*", "\\cdot", "\\times", "/"):
+                self.take()
+                node = ("div" if token == "/" else "mul", node, self.unary())
+            elif token and _ATOM_START.match(token):
+                if node[0] == "num" and node[2] is None and token == "\\frac":
+                    raise Unsupported("a mixed number inside an expression")
+                node = ("mul", node, self.power())
+            else:
+                return node
+
+    def unary(self) -> Node:
+        if self.peek() in ("-", "+"):
+            sign = self.take()
+            operand = self.unary()
+            return ("neg", operand) if sign == "-" else operand
+        return self.power()
+
+    def power(self) -> Node:
+        base = self.postfix()
+        if self.peek() == "^":
+            self.take()
+            exponent = self.group() if self.peek() == "{" else self.unary_atom()
+            return ("pow", base, exponent)
+        return base
+
+    def unary_atom(self) -> Node:
+        if self.peek() == "-":
+            self.take()
+            return ("neg", self.atom())
+        return self.atom()
+
+    def postfix(self) -> Node:
+        node = self.atom()
+        while self.peek() == "!":
+            self.take()
+            node = ("fact", node)
+        return node
+
+    def group(self) -> Node:
+        """`{expr}`, or the single-character argument of `\\frac12`."""
+        if self.peek() == "{":
+            self.take("{")
+            node = self.expr()
+            self.take("}")
+            return node
+        token = self.take()
+        if token.isdigit():
+            return ("num", Fraction(int(token[0])), None) if len(token) == 1 else _bad(token)
+        raise Unsupported(f"argument {token!r}")
+
+    def atom(self) -> Node:
+        token = self.take()
+        if token[0].isdigit() or token[0] == ".":
+            places = len(token.split(".", 1)[1]) if "." in token else None
+            return ("num", Fraction(token), places)
+        if token in ("(", "{"):
+            node = self.expr()
+            self.take(")" if token == "(" else "}")
+            return node
+        if token == "\\frac":
+            return ("div", self.group(), self.group())
+        if token == "\\sqrt":
+            index: Node = ("num", Fraction(2), None)
+            if self.peek() == "[":
+                self.take("[")
+                index = self.expr()
+                self.take("]")
+            return ("root", self.group(), index)
+        if token == "\\pi":
+            return ("pi",)
+        raise Unsupported(f"token {token!r}")
+
+
+def _bad(token: str) -> Node:
+    raise Unsupported(f"argument {token!r}")
+
+
+@lru_cache(maxsize=4096)
+def read(text: str) -> Node | None:
+    """The arithmetic tree of a normalised answer, or None when it is outside the subset."""
+    if len(text) > 500:
+        return None
+    reader = _Reader(text)
+    try:
+        node = reader.expr()
+        if reader.i != len(reader.tokens):
+            return None
+        return node
+    except (Unsupported, ValueError, ZeroDivisionError):
+        return None
+
+
+def places(node: Node) -> int | None:
+    """The fewest decimal places among the decimal literals of `node` (None: no decimals)."""
+    if node[0] == "num":
+        return node[2]
+    found = [p for child in node[1:] if isinstance(child, tuple) for p in [places(child)]]
+    known = [p for p in found if p is not None]
+    return min(known) if known else None
+
+
+def exact(node: Node) -> Fraction | None:
+    """The exact rational value, or None when irrational, too big or undefined."""
+    kind = node[0]
+    if kind == "num":
+        return node[1]
+    if kind == "neg":
+        value = exact(node[1])
+        return None if value is None else -value
+    if kind in ("add", "sub", "mul", "div"):
+        a, b = exact(node[1]), exact(node[2])
+        if a is None or b is None or (kind == "div" and b == 0):
+            return None
+        return _OPS[kind](a, b)
+    if kind == "pow":
+        base, exp = exact(node[1]), exact(node[2])
+        if base is None or exp is None or exp.denominator != 1 or (base == 0 and exp < 0):
+            return None
+        bits = abs(exp.numerator) * max(base.numerator.bit_length(), base.denominator.bit_length())
+        return None if bits > MAX_EXACT_BITS else base ** int(exp)
+    if kind == "fact":
+        n = exact(node[1])
+        if n is None or n.denominator != 1 or not 0 <= n <= MAX_FACTORIAL:
+            return None
+        return Fraction(math.factorial(int(n)))
+    return None  # root, pi: irrational in general (perfect powers are left to sympy)
+
+
+_MP: Any = None
+
+
+def _ctx() -> Any:
+    global _MP
+    if _MP is None:
+        import mpmath  # lazily: only answers with roots or pi need it
+
+        _MP = mpmath.MPContext()
+        _MP.dps = 60
+    return _MP
+
+
+def approx(node: Node) -> Any:
+    """A 60-digit mpmath value (complex allowed); raises Unsupported when too big."""
+    mp = _ctx()
+    kind = node[0]
+    if kind == "num":
+        return mp.mpf(node[1].numerator) / node[1].denominator
+    if kind == "pi":
+        return +mp.pi
+    if kind == "neg":
+        return -approx(node[1])
+    if kind in ("add", "sub", "mul", "div"):
+        a, b = approx(node[1]), approx(node[2])
+        if kind == "div" and b == 0:
+            raise Unsupported("division by zero")
+        return _OPS[kind](a, b)
+    if kind == "pow":
+        base, exp = approx(node[1]), approx(node[2])
+        if abs(exp) > 1e6 or (base == 0 and mp.re(exp) <= 0):
+            raise Unsupported("exponent too large")
+        return mp.power(base, exp)
+    if kind == "root":
+        value, index = approx(node[1]), approx(node[2])
+        if index == 0:
+            raise Unsupported("zeroth root")
+        return mp.sqrt(value) if index == 2 else mp.root(value, int(index))
+    if kind == "fact":
+        n = approx(node[1])
+        if n != mp.floor(n) or not 0 <= n <= 1e6:
+            raise Unsupported("factorial argument")
+        return mp.factorial(n)
+    raise Unsupported(kind)
+
+
+def decide(a: str, b: str) -> bool | None:
+    """Equal, unequal, or None (undecided: the symbolic path must look)."""
+    ta, tb = read(a), read(b)
+    if ta is None or tb is None:
+        return None
+    pa, pb = places(ta), places(tb)
+    if (pa is None) == (pb is None):
+        ea, eb = exact(ta), exact(tb)
+        if ea is not None and eb is not None:
+            return ea == eb
+    try:
+        va, vb = approx(ta), approx(tb)
+    except (Unsupported, ValueError, ZeroDivisionError, OverflowError):
+        return None
+    mp = _ctx()
+    if not (mp.isfinite(va) and mp.isfinite(vb)):
+        return None
+    diff, scale = abs(va - vb), max(abs(va), abs(vb))
+    if (pa is None) != (pb is None):  # one side is a decimal approximation
+        k = pa if pa is not None else pb
+        assert k is not None
+        significant = k + (int(mp.floor(mp.log10(scale))) + 1 if scale != 0 else 0)
+        return significant >= MIN_SIGNIFICANT and bool(diff <= mp.mpf(5) / 10 ** (k + 1))
+    return False if diff > scale * mp.mpf(10) ** -30 else None
