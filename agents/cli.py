@@ -15,6 +15,7 @@ from importlib import import_module
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "eval": ("agents.eval_command", "evaluate an agent on a SelfCorrect env; print the metrics"),
+    "pretrain-tiny": ("agents.tiny.cli", "build (or reuse) the embedded tiny Arith model"),
 }
 
 

@@ -25,6 +25,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "| fix:p[:q] (default: %(default)s)",
     )
     parser.add_argument(
+        "--policy",
+        default=None,
+        metavar="PATH",
+        help="a model dir, hub id or 'tiny': evaluate it as --agent base (default) or self-refine",
+    )
+    parser.add_argument(
         "--env", default="SelfCorrect-Arith-v0", help="env id (default: %(default)s)"
     )
     parser.add_argument("--split", default="test", help="the env's split (default: %(default)s)")
@@ -57,7 +63,11 @@ def run(args: argparse.Namespace) -> int:
     from score_env.table import format_table
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    agent = load_agent(args.agent, seed=args.seed)
+    spec = args.agent
+    if args.policy is not None:  # --policy PATH [--agent base|self-refine]
+        kind = args.agent.partition(":")[0]
+        spec = f"{kind if kind in ('base', 'self-refine') else 'base'}:{args.policy}"
+    agent = load_agent(spec, seed=args.seed)
     result = score_env.evaluate(
         agent,
         args.env,

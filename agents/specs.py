@@ -13,6 +13,8 @@ from agents.interface import Agent
 
 AGENT_LOADERS: dict[str, str] = {
     "scripted": "agents.scripted:from_spec",
+    "base": "agents.prompting:base_from_spec",  # base:PATH (a model dir, hub id or "tiny")
+    "self-refine": "agents.prompting:self_refine_from_spec",  # self-refine:PATH
 }
 
 

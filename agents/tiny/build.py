@@ -1,0 +1,113 @@
+"""`ensure_tiny_model()`: the pretrained tiny model's directory, trained once and cached.
+
+The cache lives under `$SCORE_ENV_CACHE` (default `~/.cache/score_env`), in `tiny/arith-<hash>/`
+where the hash covers the pretraining config and DATA_VERSION, so a changed recipe retrains instead
+of reusing a stale model. A file lock makes concurrent callers wait for one build instead of
+training side by side on a shared CPU. The directory is a standard Hugging Face model directory
+(`AutoModelForCausalLM` / `AutoTokenizer.from_pretrained` load it) plus `pretrain.json` (config,
+steps, time, losses), `base_eval.json` (the base model's two-turn metrics) and `logs/`
+(TensorBoard).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from agents.policy import GREEDY, Policy, PolicyConfig, SamplingConfig
+from agents.policy.agent import PolicyAgent
+from agents.tiny.pretrain import PretrainConfig, pretrain
+
+logger = logging.getLogger(__name__)
+
+DATA_VERSION = 1  # bump when agents.tiny.data or the tokenizer changes what a config produces
+ENV_ID = "SelfCorrect-Arith-v0"
+TINY_SAMPLING = SamplingConfig(max_new_tokens=96)  # temperature 1: the RL sampling distribution
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("SCORE_ENV_CACHE") or Path.home() / ".cache" / "score_env")
+
+
+_NOT_IN_HASH = ("threads", "eval_every_steps", "eval_problems_per_level")  # do not change weights
+
+
+def config_hash(config: PretrainConfig) -> str:
+    fields = {k: v for k, v in dataclasses.asdict(config).items() if k not in _NOT_IN_HASH}
+    payload = json.dumps({"data_version": DATA_VERSION, **fields}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+
+def tiny_model_dir(config: PretrainConfig | None = None, cache_dir: Path | None = None) -> Path:
+    config = config or PretrainConfig()
+    return Path(cache_dir or cache_root()) / "tiny" / f"arith-{config_hash(config)}"
+
+
+def ensure_tiny_model(
+    config: PretrainConfig | None = None,
+    cache_dir: Path | None = None,
+    force: bool = False,
+    progress: bool = True,
+    eval_problems: int = 1000,
+) -> Path:
+    """The directory of the tiny model pretrained with `config`, training it first if needed."""
+    config = config or PretrainConfig()
+    target = tiny_model_dir(config, cache_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target.with_name(target.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if (target / "pretrain.json").is_file() and not force:
+            return target
+        work = target.with_name(target.name + ".partial")  # a killed build resumes from here
+        started = time.monotonic()
+        model, tokenizer, result = pretrain(config, work, progress=progress)
+        model.save_pretrained(work)
+        tokenizer.save_pretrained(work)
+        record = {
+            "config": dataclasses.asdict(config),
+            "data_version": DATA_VERSION,
+            **dataclasses.asdict(result),
+        }
+        record["wall_seconds"] = time.monotonic() - started
+        (work / "pretrain.json").write_text(json.dumps(record, indent=1))
+        if eval_problems:
+            report = evaluate_base(work, config.mix.levels, eval_problems, progress)
+            (work / "base_eval.json").write_text(json.dumps(report, indent=1))
+        if target.exists():
+            shutil.rmtree(target)
+        work.rename(target)
+    logger.info("tiny model ready at %s", target)
+    return target
+
+
+def evaluate_base(
+    model_dir: Path, levels: tuple[int, ...], n_problems: int, progress: bool = False
+) -> dict[str, Any]:
+    """Two-turn metrics of the model as is (the paper's "Base"), greedy and at temperature 1."""
+    import score_env
+
+    policy = Policy.from_pretrained(model_dir, PolicyConfig(device="cpu", frozen_reference=False))
+    report: dict[str, Any] = {"env": ENV_ID, "levels": list(levels), "split": "test"}
+    for name, sampling in (
+        ("greedy", dataclasses.replace(GREEDY, max_new_tokens=96)),
+        ("t1", TINY_SAMPLING),
+    ):
+        result = score_env.evaluate(
+            PolicyAgent(policy, sampling, seed=0),
+            ENV_ID,
+            n_problems=n_problems,
+            batch_size=min(250, n_problems),
+            split="test",
+            level=list(levels),
+            progress=progress,
+        )
+        report[name] = result.as_dict(with_episodes=False)
+    return report

@@ -1,0 +1,293 @@
+"""Supervised pretraining of the tiny model on Arith worked solutions (see `agents.tiny.data`).
+
+The loop, top to bottom: sample a token-balanced batch (one-turn or two-turn traces), next-token
+cross-entropy on target tokens only, AdamW with linear warmup and cosine decay. The budget is a
+number of steps, so a given config and seed gives the same model on any machine however busy (the
+CPU here is shared; tuning difficulty is steadier than tuning time, see MEASURED.md). An optional
+`time_budget_s` caps wall-clock time: the schedule then runs on
+`progress = max(step / max_steps, elapsed / time_budget_s)`, so the learning rate still decays.
+Every `eval_every_steps` the held-out turn-1 accuracy is measured (greedy, no env) and logged with
+the loss to TensorBoard; a checkpoint is written then too, and a killed run resumes from it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import os
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from torch.utils.tensorboard import SummaryWriter
+from tqdm import tqdm
+from transformers import GPT2LMHeadModel, PreTrainedTokenizerBase
+
+from agents.policy import GREEDY, Policy, PolicyConfig
+from agents.tiny.data import IGNORE, DataMix, Example, ExampleEncoder, sample_batch
+from agents.tiny.model import TinyModelConfig, build_tiny_model
+from agents.tiny.tokenizer import build_char_tokenizer
+from score_env.tasks.arith import held_out
+from verifiers.arith import grade
+
+logger = logging.getLogger(__name__)
+CHECKPOINT = "pretrain_checkpoint.pt"
+
+
+@dataclass(frozen=True)
+class PretrainConfig:
+    """Everything that determines the pretrained tiny model (its cache key hashes this)."""
+
+    model: TinyModelConfig = field(default_factory=TinyModelConfig)
+    """Architecture."""
+    mix: DataMix = field(default_factory=DataMix)
+    """Levels and one-/two-turn composition of the data."""
+    max_steps: int = 900
+    """Optimiser steps (about 7.4M tokens: ~5 minutes at MEASURED.md's ~25k tokens/s on an idle
+    2-core machine; much longer on a shared one)."""
+    time_budget_s: float | None = None
+    """Optional wall-clock cap; whichever budget runs out first ends training."""
+    tokens_per_batch: int = 8192
+    """Tokens per optimiser step (about 128 one-turn or 56 two-turn traces)."""
+    lr: float = 3e-3
+    """Peak learning rate."""
+    min_lr_ratio: float = 0.05
+    """Final learning rate as a fraction of the peak."""
+    warmup_steps: int = 50
+    """Linear warmup."""
+    weight_decay: float = 0.01
+    """AdamW weight decay."""
+    bf16: bool = True
+    """bf16 autocast for the forward pass (about 1.2x faster for this size on CPU)."""
+    threads: int | None = None
+    """torch intra-op threads; None: all cores when the machine is idle, 1 when its load average
+    says the cores are busy (measured here: a 2-thread step is 2-4x slower than a 1-thread step
+    under contention, its threads stall on each other)."""
+    eval_every_steps: int = 200
+    """Held-out turn-1 accuracy, TensorBoard point and checkpoint every this many steps."""
+    eval_problems_per_level: int = 50
+    """Held-out problems per level in those periodic evaluations."""
+    seed: int = 0
+    """Initialisation and data order."""
+
+    def __post_init__(self) -> None:
+        if self.time_budget_s is not None and self.time_budget_s <= 0:
+            raise ValueError(
+                f"PretrainConfig.time_budget_s must be > 0, got {self.time_budget_s!r}"
+            )
+        if self.threads is not None and self.threads < 1:
+            raise ValueError(f"PretrainConfig.threads must be >= 1 or None, got {self.threads!r}")
+        for name in (
+            "max_steps",
+            "tokens_per_batch",
+            "eval_every_steps",
+            "eval_problems_per_level",
+        ):
+            if getattr(self, name) < 1:
+                raise ValueError(f"PretrainConfig.{name} must be >= 1, got {getattr(self, name)!r}")
+        if not 0 < self.lr < 1 or not 0 <= self.min_lr_ratio <= 1 or self.warmup_steps < 0:
+            raise ValueError(
+                f"PretrainConfig: need 0 < lr < 1, 0 <= min_lr_ratio <= 1, warmup_steps >= 0; got "
+                f"lr={self.lr!r}, min_lr_ratio={self.min_lr_ratio!r}, warmup_steps={self.warmup_steps!r}"
+            )
+
+
+@dataclass(frozen=True)
+class PretrainResult:
+    steps: int
+    seconds: float
+    final_loss: float
+    first_loss: float
+    heldout_acc_t1: dict[str, float]  # greedy turn-1 accuracy per level ("L1".."L4") and "all"
+    heldout_wellformed_t1: dict[str, float]  # greedy turn-1 answers with a boxed integer
+
+
+def _free_cores() -> int:
+    cores = os.cpu_count() or 1
+    busy = os.getloadavg()[0]
+    return cores if busy < cores - 0.5 else 1
+
+
+def collate(batch: list[Example], pad_id: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Right-padded (input_ids, attention_mask, labels), each (B, L)."""
+    width = max(len(e.input_ids) for e in batch)
+    ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+    labels = torch.full((len(batch), width), IGNORE, dtype=torch.long)
+    mask = torch.zeros((len(batch), width), dtype=torch.long)
+    for i, e in enumerate(batch):
+        ids[i, : len(e.input_ids)] = torch.tensor(e.input_ids)
+        labels[i, : len(e.labels)] = torch.tensor(e.labels)
+        mask[i, : len(e.input_ids)] = 1
+    return ids, mask, labels
+
+
+def lr_at(config: PretrainConfig, step: int, progress: float) -> float:
+    """Linear warmup over `warmup_steps`, then cosine from lr to min_lr_ratio * lr over progress."""
+    warm = min(1.0, (step + 1) / config.warmup_steps) if config.warmup_steps else 1.0
+    cosine = 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
+    return config.lr * warm * (config.min_lr_ratio + (1 - config.min_lr_ratio) * cosine)
+
+
+def heldout_turn1(
+    model: GPT2LMHeadModel,
+    tokenizer: PreTrainedTokenizerBase,
+    per_level: int,
+    levels: tuple[int, ...],
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Greedy turn-1 (accuracy, well-formed rate) on the first `per_level` env test problems of
+    each level; well-formed = the answer ends in a boxed integer (the verifier could parse it)."""
+    policy = Policy(model, tokenizer, PolicyConfig(frozen_reference=False))
+    accuracy: dict[str, float] = {}
+    wellformed: dict[str, float] = {}
+    for level in levels:
+        problems = held_out(level)[:per_level]
+        prompts = policy.first_prompt_ids(
+            [[{"role": "user", "content": f"Q:{p.expression}"}] for p in problems]
+        )
+        texts = policy.sample(prompts, dataclasses.replace(GREEDY, max_new_tokens=96)).texts
+        verdicts = [grade(t, str(p.answer)) for t, p in zip(texts, problems, strict=True)]
+        accuracy[f"L{level}"] = sum(v.correct for v in verdicts) / len(problems)
+        wellformed[f"L{level}"] = sum(v.reason in ("equal", "not_equal") for v in verdicts) / len(
+            problems
+        )
+    for table in (accuracy, wellformed):
+        table["all"] = sum(table.values()) / len(levels)
+    return accuracy, wellformed
+
+
+def pretrain(
+    config: PretrainConfig, out_dir: Path, progress: bool = True
+) -> tuple[GPT2LMHeadModel, PreTrainedTokenizerBase, PretrainResult]:
+    """Train from scratch (or resume from `out_dir`'s checkpoint); logs go to `out_dir/logs`."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    torch.set_num_threads(config.threads or _free_cores())
+    tokenizer = build_char_tokenizer()
+    model = build_tiny_model(tokenizer, config.model, seed=config.seed)
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=config.lr, weight_decay=config.weight_decay, betas=(0.9, 0.95)
+    )
+    encoder = ExampleEncoder(tokenizer)
+    rng = random.Random(config.seed)
+    step, spent, losses = 0, 0.0, []
+    checkpoint = out_dir / CHECKPOINT
+    if checkpoint.is_file():
+        state = torch.load(checkpoint, weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        rng.setstate(state["rng"])
+        step, spent, losses = state["step"], state["spent"], state["losses"]
+        logger.info("resuming tiny-model pretraining at step %d (%.0f s spent)", step, spent)
+    writer = SummaryWriter(str(out_dir / "logs"), purge_step=step or None)
+    writer.add_text("hparams", f"```\n{dataclasses.asdict(config)}\n```", step)
+    bar = tqdm(
+        total=config.max_steps,
+        initial=step,
+        unit="step",
+        desc="pretrain-tiny",
+        disable=not progress,
+    )
+    start = time.monotonic() - spent
+    model.train()
+    while True:
+        spent = time.monotonic() - start
+        frac = max(
+            step / config.max_steps, spent / config.time_budget_s if config.time_budget_s else 0.0
+        )
+        if frac >= 1.0:
+            break
+        lr = lr_at(config, step, frac)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        ids, mask, labels = collate(
+            sample_batch(encoder, config.mix, rng, config.tokens_per_batch), tokenizer.pad_token_id
+        )
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
+            logits = model(input_ids=ids, attention_mask=mask).logits  # (B, L, V)
+        # Next-token cross-entropy on target tokens only (labels are IGNORE on context and pads).
+        loss = torch.nn.functional.cross_entropy(
+            logits[:, :-1].float().reshape(-1, logits.shape[-1]),
+            labels[:, 1:].reshape(-1),
+            ignore_index=IGNORE,
+        )
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        step += 1
+        losses.append(loss.item())
+        writer.add_scalar("train/loss", losses[-1], step)
+        writer.add_scalar("train/lr", lr, step)
+        bar.update(1)
+        bar.set_postfix(step=step, loss=f"{losses[-1]:.3f}")
+        if step % config.eval_every_steps == 0 and frac < 1.0:
+            paused = time.monotonic()
+            _evaluate_and_checkpoint(
+                model,
+                tokenizer,
+                optimizer,
+                rng,
+                config,
+                writer,
+                checkpoint,
+                step,
+                paused - start,
+                losses,
+            )
+            start += time.monotonic() - paused  # evaluation time is not training time
+    bar.close()
+    model.eval()
+    accuracy, wellformed = _log_heldout(model, tokenizer, config, writer, step)
+    writer.close()
+    checkpoint.unlink(missing_ok=True)
+    result = PretrainResult(
+        step, time.monotonic() - start, losses[-1], losses[0], accuracy, wellformed
+    )
+    return model, tokenizer, result
+
+
+def _evaluate_and_checkpoint(
+    model: GPT2LMHeadModel,
+    tokenizer: PreTrainedTokenizerBase,
+    optimizer: torch.optim.Optimizer,
+    rng: random.Random,
+    config: PretrainConfig,
+    writer: SummaryWriter,
+    checkpoint: Path,
+    step: int,
+    spent: float,
+    losses: list[float],
+) -> dict[str, float]:
+    accuracy, _ = _log_heldout(model, tokenizer, config, writer, step)
+    model.train()
+    state = {
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "rng": rng.getstate(),
+        "step": step,
+        "spent": spent,
+        "losses": losses,
+    }
+    torch.save(state, checkpoint.with_suffix(".tmp"))
+    checkpoint.with_suffix(".tmp").replace(checkpoint)
+    logger.info("step %d: held-out greedy turn-1 accuracy %s", step, accuracy)
+    return accuracy
+
+
+def _log_heldout(
+    model: GPT2LMHeadModel,
+    tokenizer: PreTrainedTokenizerBase,
+    config: PretrainConfig,
+    writer: SummaryWriter,
+    step: int,
+) -> tuple[dict[str, float], dict[str, float]]:
+    model.eval()
+    accuracy, wellformed = heldout_turn1(
+        model, tokenizer, config.eval_problems_per_level, config.mix.levels
+    )
+    for key in accuracy:
+        writer.add_scalar(f"eval/acc_t1_greedy_{key}", accuracy[key], step)
+        writer.add_scalar(f"eval/wellformed_t1_greedy_{key}", wellformed[key], step)
+    return accuracy, wellformed

@@ -1,0 +1,58 @@
+"""A seconds-long pretraining run learns (seeded, tiny); the build is cached and reused."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from transformers import AutoModelForCausalLM
+
+from agents.tiny.build import ensure_tiny_model, tiny_model_dir
+from agents.tiny.data import DataMix
+from agents.tiny.model import TinyModelConfig
+from agents.tiny.pretrain import PretrainConfig, lr_at
+
+QUICK = PretrainConfig(
+    model=TinyModelConfig(n_layer=1, n_embd=64, n_head=2, n_positions=256),
+    mix=DataMix(levels=(1,), two_turn_fraction=0.3),
+    max_steps=60,
+    tokens_per_batch=2048,
+    lr=5e-3,
+    warmup_steps=10,
+    eval_every_steps=40,
+    eval_problems_per_level=32,
+    seed=0,
+)
+
+
+def test_quick_pretraining_learns_and_is_cached(tmp_path: Path) -> None:
+    path = ensure_tiny_model(QUICK, cache_dir=tmp_path, progress=False, eval_problems=0)
+    assert path == tiny_model_dir(QUICK, tmp_path)
+    record = json.loads((path / "pretrain.json").read_text())
+    assert record["steps"] == QUICK.max_steps
+    # Learning, not just running: the loss falls well below its start, and the greedy answers on
+    # held-out L1 problems have taken the worked-solution form ending in a boxed integer.
+    assert record["final_loss"] < 0.5 * record["first_loss"]
+    assert record["heldout_wellformed_t1"]["L1"] >= 0.5
+    assert AutoModelForCausalLM.from_pretrained(path).config.n_layer == 1
+    assert (path / "logs").is_dir() and any((path / "logs").iterdir())  # TensorBoard events
+    started = time.monotonic()
+    assert ensure_tiny_model(QUICK, cache_dir=tmp_path) == path  # reused, not retrained
+    assert time.monotonic() - started < 1.0
+
+
+def test_schedule_warms_up_then_decays() -> None:
+    config = PretrainConfig(lr=1e-3, warmup_steps=10, min_lr_ratio=0.1)
+    assert lr_at(config, 0, 0.0) == pytest.approx(1e-4)
+    assert lr_at(config, 9, 0.01) == pytest.approx(1e-3, rel=1e-3)
+    assert lr_at(config, 500, 0.5) == pytest.approx(0.55e-3)
+    assert lr_at(config, 999, 1.0) == pytest.approx(1e-4)
+
+
+def test_config_is_validated() -> None:
+    with pytest.raises(ValueError, match="max_steps"):
+        PretrainConfig(max_steps=0)
+    with pytest.raises(ValueError, match="n_embd"):
+        TinyModelConfig(n_embd=30, n_head=4)
