@@ -231,6 +231,16 @@ _ROWS: list[tuple[str, str, bool, str]] = [
     (r"+\infty", r"\infty", True, "infinity"),
     (r"\infty", r"-\infty", False, "infinity"),
     (r"\infty", r"1000000", False, "infinity"),
+    # --- labelled values, base numerals, ratios
+    (r"(5, 2)", r"p = 5, q = 2", True, "labels-bases"),
+    (r"(2, 5)", r"p = 5, q = 2", False, "labels-bases"),
+    (r"(5,2),(7,2)", r"p=5,q=2;p=7,q=2", True, "labels-bases"),
+    (r"(p,q)=(3,2)", r"(3,2)", True, "labels-bases"),
+    (r"52_8", r"52", True, "labels-bases"),
+    (r"52_8", r"52_9", False, "labels-bases"),
+    (r"1011_2", r"11", False, "labels-bases"),
+    (r"V_1:V_2=11:21", r"11:21", True, "labels-bases"),
+    (r"11:21", r"21:11", False, "labels-bases"),
     # --- hostile text stays text (never evaluated)
     (r"__import__('os').system('true')", r"0", False, "hostile"),
     (r"\text{__import__('os')}", r"1", False, "hostile"),

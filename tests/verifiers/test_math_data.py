@@ -68,7 +68,6 @@ def test_shuffled_pairs_are_not_equal() -> None:
 # README lists why); strict xfail so that fixing one is noticed.
 KNOWN_PEER_MISSES = {
     3: "|z| between 1 and 3/2 against a union of real intervals",
-    9: "semicolon-separated groups of assignments `p=5,q=2;p=7,q=2` as tuples",
     24: "malformed gold (doubled backslashes, unbalanced box)",
     44: "answers of parts (a) and (b) in separate boxes joined by prose",
     54: "two boxed answers separated by prose and labels",

@@ -136,6 +136,19 @@ def _as_vector(m: Matrix) -> tuple[Node, ...] | None:
     return m.rows[0] if len(m.rows) == 1 else None
 
 
+def _labelled_tuple(c: Collection, t: Bracketed, leaves: FastLeaves) -> Tri:
+    """`p=5, q=2` against `(5, 2)`: distinct labels in order are the tuple's coordinates.
+    Otherwise, as sets: every member of the collection must equal the tuple."""
+    names = [e.lhs for e in c.items if isinstance(e, Equation) and e.assigned]
+    if (t.left, t.right) == ("(", ")") and len(names) == len(c.items) == len(t.items) > 1:
+        if len(set(names)) == len(names):
+            values = [parse_normalized(e.rhs) for e in c.items if isinstance(e, Equation)]
+            return _pairwise(values, t.items, leaves)
+    if not c.items:
+        return False
+    return all3(partial(equivalent, x, t, leaves) for x in c.items)
+
+
 def _vector_tuple(m: Matrix, t: Bracketed, leaves: FastLeaves) -> Tri:
     vector = _as_vector(m)
     if t.left != "(" or vector is None or len(vector) != len(t.items):
@@ -182,6 +195,10 @@ def equivalent(a: Node, b: Node, leaves: FastLeaves) -> Tri:  # noqa: C901 - a d
         return _labels(a, b)
     if isinstance(a, Collection) and isinstance(b, Collection):
         return _collections(a, b, leaves)
+    if isinstance(a, Collection) and isinstance(b, Bracketed):
+        return _labelled_tuple(a, b, leaves)
+    if isinstance(b, Collection) and isinstance(a, Bracketed):
+        return _labelled_tuple(b, a, leaves)
     # A collection against one value: as sets, {a, a'} is {b} when every member equals b
     # (`15\frac{39}{40}` or `\frac{639}{40}`, two spellings of one answer).
     if isinstance(a, Collection) and a.items:

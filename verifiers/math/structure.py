@@ -215,6 +215,10 @@ def _parse(s: str) -> Node:  # noqa: C901 - one dispatch table, read top to bott
         items = _items(inner)
         if items is not None and (len(items) > 1 or "[" in (s[0], s[-1]) or "]" in (s[0], s[-1])):
             return Bracketed(s[0], s[-1], items)
+    groups = _nonempty(split_top(s, ";"))
+    if 1 < len(groups) <= MAX_ITEMS and any(len(split_top(g, ",")) > 1 for g in groups):
+        # `p=5,q=2;p=7,q=2`: semicolons separate solutions, commas their coordinates.
+        return Collection(tuple(_parse(g) for g in groups))
     parts = _nonempty(split_top(s, ",;"))
     if 1 < len(parts) <= MAX_ITEMS:
         return Collection(tuple(_parse(p) for p in parts))

@@ -145,7 +145,12 @@ class WorkerPool:
 
     def check(self, answer: str, gold: str, timeout: float) -> str:
         worker = self._acquire()
-        worker.wait_ready(self.config.start_timeout_s)
+        try:
+            worker.wait_ready(self.config.start_timeout_s)
+        except WorkerStartError:
+            with self._lock:
+                self._all.remove(worker)
+            raise
         reason = worker.ask(answer, gold, timeout)
         if reason is None or reason == "memory_limit":
             self._replace(worker)
