@@ -69,6 +69,11 @@ def decode(tokens: Sequence[str]) -> str:
     return "".join(t for t in tokens if t != EOT)
 
 
+def turn_over(tokens: Sequence[str], max_turn_tokens: int) -> bool:
+    """A turn ends at `<eot>` or when it reaches its length cap (`<eot>` counts)."""
+    return bool(tokens) and (tokens[-1] == EOT or len(tokens) >= max_turn_tokens)
+
+
 def response_text(tokens: Sequence[str], form: ActionForm) -> str:
     """What the wrapper submits to the text env for one turn's tokens.
 

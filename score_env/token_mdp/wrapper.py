@@ -54,6 +54,7 @@ from score_env.token_mdp.codec import (
     ObservationLayout,
     build_observation,
     response_text,
+    turn_over,
 )
 from score_env.token_mdp.tiny_arith import TinyArithTask
 from score_env.wrappers import ScoreShaping
@@ -130,8 +131,7 @@ class TokenMDP(gym.Wrapper, gym.utils.RecordConstructorArgs):  # type: ignore[ty
             )
         token = self.tokens[int(action)]
         self._turn_tokens.append(token)
-        ended_by_eot = token == EOT
-        if not ended_by_eot and len(self._turn_tokens) < self.config.max_turn_tokens:
+        if not turn_over(self._turn_tokens, self.config.max_turn_tokens):
             progress = {"turn": len(self._messages) // 2, "turn_tokens": len(self._turn_tokens)}
             return self._observation(), 0.0, False, False, progress
         response = response_text(self._turn_tokens, self.config.action_form)
@@ -139,7 +139,7 @@ class TokenMDP(gym.Wrapper, gym.utils.RecordConstructorArgs):  # type: ignore[ty
         info: dict[str, Any] = {
             **text_info,
             "response": response,
-            "length_capped": not ended_by_eot,
+            "length_capped": token != EOT,
         }
         self._messages, self._turn_tokens = info["messages"], []
         self._done = terminated or truncated
