@@ -158,6 +158,29 @@ def heldout_turn1(
     return accuracy, wellformed
 
 
+def train_step(
+    model: GPT2LMHeadModel,
+    optimizer: torch.optim.Optimizer,
+    batch: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+    bf16: bool,
+) -> float:
+    """One AdamW step on next-token cross-entropy over target tokens; returns the loss."""
+    ids, mask, labels = batch
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        logits = model(input_ids=ids, attention_mask=mask).logits  # (B, L, V)
+    # Position t predicts token t+1; labels are IGNORE on context and padding.
+    loss = torch.nn.functional.cross_entropy(
+        logits[:, :-1].float().reshape(-1, logits.shape[-1]),
+        labels[:, 1:].reshape(-1),
+        ignore_index=IGNORE,
+    )
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+    return float(loss.item())
+
+
 def pretrain(
     config: PretrainConfig, out_dir: Path, progress: bool = True
 ) -> tuple[GPT2LMHeadModel, PreTrainedTokenizerBase, PretrainResult]:
@@ -201,23 +224,11 @@ def pretrain(
         lr = lr_at(config, step, frac)
         for group in optimizer.param_groups:
             group["lr"] = lr
-        ids, mask, labels = collate(
-            sample_batch(encoder, config.mix, rng, config.tokens_per_batch), tokenizer.pad_token_id
+        batch = sample_batch(encoder, config.mix, rng, config.tokens_per_batch)
+        losses.append(
+            train_step(model, optimizer, collate(batch, tokenizer.pad_token_id), config.bf16)
         )
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
-            logits = model(input_ids=ids, attention_mask=mask).logits  # (B, L, V)
-        # Next-token cross-entropy on target tokens only (labels are IGNORE on context and pads).
-        loss = torch.nn.functional.cross_entropy(
-            logits[:, :-1].float().reshape(-1, logits.shape[-1]),
-            labels[:, 1:].reshape(-1),
-            ignore_index=IGNORE,
-        )
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
         step += 1
-        losses.append(loss.item())
         writer.add_scalar("train/loss", losses[-1], step)
         writer.add_scalar("train/lr", lr, step)
         bar.update(1)
