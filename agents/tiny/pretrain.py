@@ -131,17 +131,26 @@ def lr_at(config: PretrainConfig, step: int, progress: float) -> float:
     return config.lr * warm * (config.min_lr_ratio + (1 - config.min_lr_ratio) * cosine)
 
 
+@dataclass(frozen=True)
+class HeldoutTurn1:
+    """Greedy turn-1 results on held-out problems, per level ("L1".."L4") and "all"."""
+
+    accuracy: dict[str, float]
+    wellformed: dict[str, float]  # the answer ends in a boxed integer (the verifier parsed it)
+    samples: list[str]  # "Q:expr -> response" for the first problem of each level
+
+
 def heldout_turn1(
     model: GPT2LMHeadModel,
     tokenizer: PreTrainedTokenizerBase,
     per_level: int,
     levels: tuple[int, ...],
-) -> tuple[dict[str, float], dict[str, float]]:
-    """Greedy turn-1 (accuracy, well-formed rate) on the first `per_level` env test problems of
-    each level; well-formed = the answer ends in a boxed integer (the verifier could parse it)."""
+) -> HeldoutTurn1:
+    """Greedy turn-1 results on the first `per_level` env test problems of each level."""
     policy = Policy(model, tokenizer, PolicyConfig(frozen_reference=False))
     accuracy: dict[str, float] = {}
     wellformed: dict[str, float] = {}
+    samples: list[str] = []
     for level in levels:
         problems = held_out(level)[:per_level]
         prompts = policy.first_prompt_ids(
@@ -150,12 +159,12 @@ def heldout_turn1(
         texts = policy.sample(prompts, dataclasses.replace(GREEDY, max_new_tokens=96)).texts
         verdicts = [grade(t, str(p.answer)) for t, p in zip(texts, problems, strict=True)]
         accuracy[f"L{level}"] = sum(v.correct for v in verdicts) / len(problems)
-        wellformed[f"L{level}"] = sum(v.reason in ("equal", "not_equal") for v in verdicts) / len(
-            problems
-        )
+        parsed = sum(v.reason in ("equal", "not_equal") for v in verdicts)
+        wellformed[f"L{level}"] = parsed / len(problems)
+        samples.append(f"Q:{problems[0].expression} -> {texts[0]}")
     for table in (accuracy, wellformed):
         table["all"] = sum(table.values()) / len(levels)
-    return accuracy, wellformed
+    return HeldoutTurn1(accuracy, wellformed, samples)
 
 
 def train_step(
@@ -295,10 +304,9 @@ def _log_heldout(
     step: int,
 ) -> tuple[dict[str, float], dict[str, float]]:
     model.eval()
-    accuracy, wellformed = heldout_turn1(
-        model, tokenizer, config.eval_problems_per_level, config.mix.levels
-    )
-    for key in accuracy:
-        writer.add_scalar(f"eval/acc_t1_greedy_{key}", accuracy[key], step)
-        writer.add_scalar(f"eval/wellformed_t1_greedy_{key}", wellformed[key], step)
-    return accuracy, wellformed
+    heldout = heldout_turn1(model, tokenizer, config.eval_problems_per_level, config.mix.levels)
+    for key in heldout.accuracy:
+        writer.add_scalar(f"eval/acc_t1_greedy_{key}", heldout.accuracy[key], step)
+        writer.add_scalar(f"eval/wellformed_t1_greedy_{key}", heldout.wellformed[key], step)
+    writer.add_text("samples/turn1_greedy", "\n\n".join(f"`{x}`" for x in heldout.samples), step)
+    return heldout.accuracy, heldout.wellformed
