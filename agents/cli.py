@@ -16,6 +16,8 @@ from importlib import import_module
 COMMANDS: dict[str, tuple[str, str]] = {
     "eval": ("agents.eval_command", "evaluate an agent on a SelfCorrect env; print the metrics"),
     "pretrain-tiny": ("agents.tiny.cli", "build (or reuse) the embedded tiny Arith model"),
+    "train": ("agents.train_command", "train a policy from a YAML config (STaR, Pair-SFT, ...)"),
+    "report": ("agents.report_command", "paper-style table and accuracy plot of training runs"),
 }
 
 

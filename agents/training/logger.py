@@ -1,0 +1,117 @@
+"""A thin layer over TensorBoard's `SummaryWriter` for one run, plus an eval history file.
+
+Scalars use `group/name` keys (`train/reward_t2`, `eval/acc_t1`, `perf/tokens_per_s`). The
+resolved config goes in as text at the start (`hparams`), text samples of both turns as markdown
+(`samples/episodes`). Held-out evaluations are also appended to `eval.jsonl` (step, metrics and
+counts) so that `score-env report` needs no TensorBoard parsing.
+
+Resuming: `purge_step` makes TensorBoard drop events at or after the step the run resumes from, and
+the same steps are dropped from `eval.jsonl`, so the curves continue at the same step without
+doubles. Only the main process writes; on the others every call is a no-op.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from agents.training.rollout import RolloutBatch
+
+log = logging.getLogger(__name__)
+
+EVAL_HISTORY = "eval.jsonl"
+
+
+class RunLogger:
+    def __init__(self, run_dir: Path, *, enabled: bool = True, purge_step: int | None = None):
+        self.run_dir = Path(run_dir)
+        self.enabled = enabled
+        self._writer = None
+        if not enabled:
+            return
+        from torch.utils.tensorboard import SummaryWriter  # heavy; only on the main process
+
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self._writer = SummaryWriter(log_dir=str(self.run_dir), purge_step=purge_step)
+        if purge_step is not None:
+            _truncate_history(self.run_dir / EVAL_HISTORY, purge_step)
+
+    def hparams(self, config: Mapping[str, Any], step: int = 0) -> None:
+        """The resolved config as YAML text (TensorBoard's TEXT tab)."""
+        if self._writer is None:
+            return
+        text = yaml.safe_dump(dict(config), sort_keys=False)
+        self._writer.add_text("hparams", f"```\n{text}\n```", step)
+
+    def scalars(self, metrics: Mapping[str, float], step: int) -> None:
+        if self._writer is None:
+            return
+        for key, value in metrics.items():
+            if "/" not in key:
+                raise ValueError(f"metric key {key!r} must be 'group/name'")
+            self._writer.add_scalar(key, float(value), step)
+
+    def samples(self, batch: RolloutBatch, step: int, n: int = 4) -> None:
+        """The first `n` episodes of a batch, both turns, as markdown."""
+        if self._writer is None:
+            return
+        blocks = []
+        for i in range(min(n, len(batch))):
+            blocks.append(
+                f"**{batch.problem_ids[i]}** ({batch.transitions[i]})\n\n"
+                f"```\n{batch.prompts[i]}\n--- turn 1 (r={batch.first.rewards[i]:g}) ---\n"
+                f"{batch.first.texts[i]}\n--- turn 2 (r={batch.second.rewards[i]:g}) ---\n"
+                f"{batch.second.texts[i]}\n```"
+            )
+        self._writer.add_text("samples/episodes", "\n\n".join(blocks), step)
+
+    def evaluation(
+        self,
+        step: int,
+        metrics: Mapping[str, float],
+        counts: Mapping[str, int],
+        intervals: Mapping[str, Any],
+    ) -> None:
+        """Held-out results: `eval/*` scalars and one line of `eval.jsonl` with the transition
+        counts and the 95% intervals (keyed by metric name without the group)."""
+        self.scalars(metrics, step)
+        if not self.enabled:
+            return
+        row = {
+            "step": step,
+            "metrics": dict(metrics),
+            "counts": dict(counts),
+            "intervals_95": dict(intervals),
+        }
+        with open(self.run_dir / EVAL_HISTORY, "a") as f:
+            f.write(json.dumps(row) + "\n")
+
+    def flush(self) -> None:
+        if self._writer is not None:
+            self._writer.flush()
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+
+def read_history(run_dir: Path) -> list[dict[str, Any]]:
+    """The eval lines of a run, in step order."""
+    path = Path(run_dir) / EVAL_HISTORY
+    if not path.is_file():
+        return []
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return sorted(rows, key=lambda r: r["step"])
+
+
+def _truncate_history(path: Path, purge_step: int) -> None:
+    if not path.is_file():
+        return
+    kept = [r for r in read_history(path.parent) if r["step"] < purge_step]
+    path.write_text("".join(json.dumps(r) + "\n" for r in kept))

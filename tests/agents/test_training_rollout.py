@@ -1,0 +1,87 @@
+"""Two-turn rollouts through the real batched Arith env with a (random) tiny policy, and the
+per-step statistics against hand counts."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from training_fixtures import SMALL, hand_batch
+
+import score_env
+from agents.policy import Policy, PolicyConfig, SamplingConfig
+from agents.tiny.model import build_tiny_model
+from agents.tiny.tokenizer import build_char_tokenizer
+from agents.training.rollout import collect_rollouts, concat, rollout_metrics
+
+SAMPLING = SamplingConfig(max_new_tokens=12)
+
+
+@pytest.fixture(scope="module")
+def policy() -> Policy:
+    tokenizer = build_char_tokenizer()
+    return Policy(build_tiny_model(tokenizer, SMALL, seed=0), tokenizer, PolicyConfig())
+
+
+@pytest.fixture()
+def env():  # type: ignore[no-untyped-def]
+    gym.register_envs(score_env)
+    return gym.make_vec("SelfCorrect-Arith-v0", num_envs=6, vectorization_mode="vector_entry_point")
+
+
+def test_rollout_is_token_exact_and_grouped(policy: Policy, env) -> None:  # type: ignore[no-untyped-def]
+    batch = collect_rollouts(policy, env, SAMPLING, seed=5, samples_per_prompt=3)
+    assert len(batch) == 6 and len(batch.turns) == 2
+    assert batch.group.tolist() == [0, 0, 0, 1, 1, 1]
+    assert batch.problem_ids[0] == batch.problem_ids[2] != batch.problem_ids[3]
+    for i in range(6):
+        # turn 2 conditions on exactly the tokens sampled at turn 1
+        prefix = batch.first.prompt_ids[i] + batch.first.response_ids[i]
+        assert batch.second.prompt_ids[i][: len(prefix)] == prefix
+        assert len(batch.second.prompt_ids[i]) > len(prefix)  # + the correction instruction
+        for turn in batch.turns:
+            decoded = policy.tokenizer.decode(turn.response_ids[i], skip_special_tokens=True)
+            assert decoded == turn.texts[i]
+    for turn in batch.turns:
+        assert turn.rewards.tolist() == turn.correct.astype(np.float32).tolist()
+    assert batch.timings["generate"] > 0 and batch.timings["verify"] > 0
+
+
+def test_same_seed_replays_the_same_batch(policy: Policy, env) -> None:  # type: ignore[no-untyped-def]
+    a = collect_rollouts(policy, env, SAMPLING, seed=11)
+    b = collect_rollouts(policy, env, SAMPLING, seed=11)
+    c = collect_rollouts(policy, env, SAMPLING, seed=12)
+    assert a.problem_ids == b.problem_ids and a.second.response_ids == b.second.response_ids
+    assert a.problem_ids != c.problem_ids
+
+
+def test_bad_group_size_is_named(policy: Policy, env) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError, match="samples_per_prompt=4"):
+        collect_rollouts(policy, env, SAMPLING, seed=0, samples_per_prompt=4)
+
+
+def test_rollout_metrics_match_hand_counts() -> None:
+    batch = hand_batch(
+        c1=[False, False, True, True, False],
+        c2=[True, False, True, False, True],
+        texts=(["12", "ab", "x", "y", "7"], ["12", "ab", "x", "z", "8"]),
+    )
+    m = rollout_metrics(batch)
+    assert m["train/reward_t1"] == pytest.approx(2 / 5)
+    assert m["train/reward_t2"] == pytest.approx(3 / 5)
+    assert m["train/delta"] == pytest.approx(1 / 5)
+    assert m["train/delta_i2c"] == pytest.approx(2 / 5)  # rows 0 and 4
+    assert m["train/delta_c2i"] == pytest.approx(1 / 5)  # row 3
+    assert m["train/edit_ratio"] == pytest.approx((0 + 0 + 0 + 1 + 1) / 5)
+    assert m["train/response_len"] == 2.0
+
+
+def test_concat_and_select_keep_rows_together() -> None:
+    a = hand_batch([True, False], [True, True], group=[0, 0])
+    b = hand_batch([False], [False], group=[0])
+    both = concat([a, b])
+    assert both.group.tolist() == [0, 0, 1]  # groups stay distinct
+    assert both.transitions == ["c->c", "i->c", "i->i"]
+    picked = both.select([2, 1])
+    assert picked.transitions == ["i->i", "i->c"]
+    assert picked.second.prompt_ids == [both.second.prompt_ids[2], both.second.prompt_ids[1]]
