@@ -199,3 +199,24 @@ def test_check_env_with_score_shaping():
         warnings.filterwarnings("ignore", message=".*different from the unwrapped version")
         # ScoreShaping records no constructor args, so gymnasium cannot re-make the stack
         gym_check_env(env, skip_close_check=True)
+
+
+def test_three_turns_show_every_earlier_attempt():
+    text_env = gym.make("SelfCorrect-Arith-v0", task=TinyArithTask(), max_turns=3)
+    env = TokenMDP(text_env, TokenMDPConfig(action_form="answer", max_turn_tokens=2))
+    assert env.observation_space.nvec[0] == 4  # 0..3 finished attempts
+    env.reset(options={"problem_id": "T/1+1"})
+    play(env, actions_for("3", env))
+    obs, *_ = play(env, actions_for("2", env))[-1]
+    attempts = obs[6:14].tolist()  # two windows of 4 after [turn] and the 5-id prompt
+    assert obs[0] == 2 and attempts == encode("\\boxed{3}") + [0] + encode("\\boxed{2}") + [0]
+    *_, (obs, reward, terminated, _, info) = play(env, actions_for("2", env))
+    assert (reward, terminated, info["correct_per_turn"]) == (1.0, True, [False, True, True])
+
+
+def test_codec_doctests():
+    import doctest
+
+    from score_env.token_mdp import codec
+
+    assert doctest.testmod(codec).failed == 0
