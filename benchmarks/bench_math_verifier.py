@@ -121,6 +121,37 @@ def model_like_pairs(rows: list[dict], seed: int = 0) -> list[Pair]:
     return pairs
 
 
+def symbolic_pairs(rows: list[dict]) -> list[Pair]:
+    """Equivalent answers in another form that only a CAS can confirm: sympy's own LaTeX of
+    the gold expanded, or for a number the reciprocal of its rationalised reciprocal
+    (`\\frac{\\sqrt{3}}{2}` -> `\\frac{1}{\\frac{2 \\sqrt{3}}{3}}`), plus twice the gold as a wrong answer. Exercises the worker path of both verifiers."""
+    import sympy
+
+    from verifiers.math.structure import Expr, parse
+    from verifiers.math.symbolic import ParseFailure, to_sympy
+
+    pairs: list[Pair] = []
+    for row in rows:
+        gold = row["answer"]
+        if not isinstance(parse(gold), Expr) or re.search(r"^[-\d,/ ]+$|_|\.", gold):
+            # plain numbers need no CAS; base numerals and decimals do not survive the rewrite
+            continue
+        try:
+            value = to_sympy(normalize(gold)).doit()
+        except ParseFailure:
+            continue
+        if not isinstance(value, sympy.Expr) or value.has(sympy.Symbol("i"), sympy.Symbol("e")):
+            continue
+        if value.free_symbols or value == 0:
+            rewrite = sympy.latex(sympy.expand(value))
+        else:  # 1 / (1/x) with 1/x rationalised by sympy: `\\frac{1}{\\frac{2 \\sqrt{3}}{3}}`
+            rewrite = f"\\frac{{1}}{{{sympy.latex(sympy.radsimp(1 / value))}}}"
+        if normalize(rewrite) != normalize(gold):
+            pairs.append((f"So the answer is $\\boxed{{{rewrite}}}$.", gold, True))
+            pairs.append((f"So the answer is $\\boxed{{{sympy.latex(2 * value)}}}$.", gold, False))
+    return pairs
+
+
 def shuffled(rows: list[dict], golds: list[str], n: int, seed: int = 0) -> list[tuple[int, int]]:
     """(i, j): solution i against gold j, i != j, the golds different after normalisation."""
     rng = random.Random(seed)
@@ -252,6 +283,7 @@ def main() -> None:
     math500 = load_jsonl(args.data / "math500_test.jsonl")
     compare("MATH-500 reference solution vs gold", math500_pairs(math500), pool)
     compare("model-like responses from MATH-500 golds", model_like_pairs(math500), pool)
+    compare("CAS rewrites of MATH-500 golds (worker path)", symbolic_pairs(math500), pool)
     false_positives("MATH-500", math500, [r["answer"] for r in math500], 3 * len(math500), pool)
     hand_tables(args.data)
     if not args.quick:

@@ -135,6 +135,8 @@ _ROWS: list[tuple[str, str, bool, str]] = [
     (r"1+10^{-30}", r"1", False, "close-unequal"),
     (r"\frac{1000001}{1000000}", r"1", False, "close-unequal"),
     (r"2^{100}", r"1267650600228229401496703205376", True, "close-unequal"),
+    (r"\sqrt{2+10^{-400}}", r"\sqrt{2}", False, "close-unequal"),
+    (r"\sqrt{3+2\sqrt{2}}", r"1+\sqrt{2}", True, "close-unequal"),
     # --- ordered tuples
     (r"(1,2)", r"(1, 2)", True, "tuple"),
     (r"(3, \frac{\pi}{2})", r"\left( 3, \frac{\pi}{2} \right)", True, "tuple"),

@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable, Iterable
 from functools import partial
 
-from verifiers.math.evaluate import decide
+from verifiers.math.evaluate import decide, equations_differ
 from verifiers.math.numeric import numbers_equal, parse_number
 from verifiers.math.structure import (
     Bracketed,
@@ -97,7 +97,9 @@ class FastLeaves:
         return decide(a, b)  # closed-form arithmetic: exact rationals, 60-digit mpmath
 
     def equation(self, a: Equation, b: Equation) -> Tri:
-        return True if (a.lhs, a.rhs) == (b.lhs, b.rhs) else None
+        if (a.lhs, a.rhs) == (b.lhs, b.rhs):
+            return True
+        return False if equations_differ((a.lhs, a.rhs), (b.lhs, b.rhs)) else None
 
 
 def _collections(a: Collection, b: Collection, leaves: FastLeaves) -> Tri:

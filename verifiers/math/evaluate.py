@@ -30,7 +30,7 @@ MAX_FACTORIAL = 3000
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|\.\d+|\\[A-Za-z]+|\S")
 # What may follow a factor as an implicit product (`2\\sqrt{3}`, `3\\pi`, `2(x)`); a number
 # may not (`2.5.3` is not 2.5 * 0.3).
-_ATOM_START = re.compile(r"\(|\{|\\frac|\\sqrt|\\pi")
+_ATOM_START = re.compile(r"\(|\{|\\frac|\\sqrt|\\pi|[A-Za-z]$")
 _OPS = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv}
 Node = tuple[Any, ...]
 
@@ -143,6 +143,8 @@ class _Reader:
             return ("root", self.group(), index)
         if token == "\\pi":
             return ("pi",)
+        if len(token) == 1 and token.isascii() and token.isalpha():
+            return ("var", token)  # `i` and `e` are read as constants (MATH's usage, as sympy's)
         raise Unsupported(f"token {token!r}")
 
 
@@ -214,37 +216,67 @@ def _ctx() -> Any:
     return _MP
 
 
-def approx(node: Node) -> Any:
-    """A 60-digit mpmath value (complex allowed); raises Unsupported when too big."""
+def approx(node: Node, env: dict[str, Any] | None = None) -> Any:
+    """A 60-digit mpmath value (complex allowed) with variables from `env`; raises
+    Unsupported when too big or when a variable has no value."""
     mp = _ctx()
     kind = node[0]
     if kind == "num":
         return mp.mpf(node[1].numerator) / node[1].denominator
     if kind == "pi":
         return +mp.pi
+    if kind == "var":
+        constants = {"i": mp.mpc(0, 1), "e": +mp.e}
+        value = constants.get(node[1], (env or {}).get(node[1]))
+        if value is None:
+            raise Unsupported(f"variable {node[1]}")
+        return value
+    args = [approx(child, env) for child in node[1:]]
     if kind == "neg":
-        return -approx(node[1])
+        return -args[0]
     if kind in ("add", "sub", "mul", "div"):
-        a, b = approx(node[1]), approx(node[2])
+        a, b = args
         if kind == "div" and b == 0:
             raise Unsupported("division by zero")
         return _OPS[kind](a, b)
     if kind == "pow":
-        base, exp = approx(node[1]), approx(node[2])
+        base, exp = args
         if abs(exp) > 1e6 or (base == 0 and mp.re(exp) <= 0):
             raise Unsupported("exponent too large")
         return mp.power(base, exp)
     if kind == "root":
-        value, index = approx(node[1]), approx(node[2])
+        value, index = args
         if index == 0:
             raise Unsupported("zeroth root")
         return mp.sqrt(value) if index == 2 else mp.root(value, int(index))
     if kind == "fact":
-        n = approx(node[1])
-        if n != mp.floor(n) or not 0 <= n <= 1e6:
+        n = args[0]
+        if mp.im(n) != 0 or n != mp.floor(mp.re(n)) or not 0 <= n <= 1e6:
             raise Unsupported("factorial argument")
         return mp.factorial(n)
     raise Unsupported(kind)
+
+
+def variables(node: Node) -> set[str]:
+    if node[0] == "var":
+        return set() if node[1] in ("i", "e") else {node[1]}
+    return set().union(*(variables(c) for c in node[1:] if isinstance(c, tuple)))
+
+
+def _points(names: set[str]) -> list[dict[str, Any]]:
+    """Two fixed, generic points (irrational-looking values, distinct per variable)."""
+    mp = _ctx()
+    return [
+        {n: mp.mpf(0.5) + mp.frac(mp.mpf(ord(n)) * mp.sqrt(k)) for n in sorted(names)}
+        for k in (2, 3)
+    ]
+
+
+def _differ(va: Any, vb: Any) -> bool | None:
+    mp = _ctx()
+    if not (mp.isfinite(va) and mp.isfinite(vb)):
+        return None
+    return bool(abs(va - vb) > max(abs(va), abs(vb)) * mp.mpf(10) ** -30)
 
 
 def decide(a: str, b: str) -> bool | None:
@@ -253,6 +285,15 @@ def decide(a: str, b: str) -> bool | None:
     if ta is None or tb is None:
         return None
     pa, pb = places(ta), places(tb)
+    names = variables(ta) | variables(tb)
+    if names:  # expressions: two that differ at a point are different; equality is sympy's
+        if (pa is None) != (pb is None):
+            return None
+        try:
+            differ = [_differ(approx(ta, env), approx(tb, env)) for env in _points(names)]
+        except (Unsupported, ValueError, ZeroDivisionError, OverflowError):
+            return None
+        return False if any(differ) else None
     if (pa is None) == (pb is None):
         ea, eb = exact(ta), exact(tb)
         if ea is not None and eb is not None:
@@ -264,10 +305,33 @@ def decide(a: str, b: str) -> bool | None:
     mp = _ctx()
     if not (mp.isfinite(va) and mp.isfinite(vb)):
         return None
-    diff, scale = abs(va - vb), max(abs(va), abs(vb))
     if (pa is None) != (pb is None):  # one side is a decimal approximation
         k = pa if pa is not None else pb
         assert k is not None
+        scale, diff = max(abs(va), abs(vb)), abs(va - vb)
         significant = k + (int(mp.floor(mp.log10(scale))) + 1 if scale != 0 else 0)
         return significant >= MIN_SIGNIFICANT and bool(diff <= mp.mpf(5) / 10 ** (k + 1))
-    return False if diff > scale * mp.mpf(10) ** -30 else None
+    return False if _differ(va, vb) else None
+
+
+def equations_differ(a: tuple[str, str], b: tuple[str, str]) -> bool:
+    """True when `lhs = rhs` of `a` and of `b` surely have different solution sets: their
+    differences (lhs - rhs) are not proportional at two generic points."""
+    trees = [read(t) for t in (*a, *b)]
+    if any(t is None for t in trees):
+        return False
+    la, ra, lb, rb = (t for t in trees if t is not None)
+    fa, fb = ("sub", la, ra), ("sub", lb, rb)
+    names = variables(fa) | variables(fb)
+    if not names:
+        return False
+    try:
+        ratios = []
+        for env in _points(names):
+            va, vb = approx(fa, env), approx(fb, env)
+            if vb == 0:
+                return False
+            ratios.append(va / vb)
+    except (Unsupported, ValueError, ZeroDivisionError, OverflowError):
+        return False
+    return bool(_differ(ratios[0], ratios[1]))

@@ -30,6 +30,7 @@ from verifiers.math.structure import Equation
 
 MAX_BITS = 1 << 17  # ~40,000 decimal digits: 2006! has ~5,700
 DIGITS = 50
+TRUSTED_BITS = 150  # numeric zero-tests are trusted only for sides this small (600-bit evalf)
 _DECIMAL = re.compile(r"\d*\.(\d+)")
 _NUMBER_TOKEN = re.compile(r"\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?")
 
@@ -124,7 +125,11 @@ def _close(a: sympy.Expr, b: sympy.Expr, places: int | None) -> bool:
             # nonzero difference, however small (1/2006! - 1/2004!), is found and reported.
             value = sympy.N(difference, 30, strict=True, maxn=600)
         except PrecisionExhausted:
-            return True  # zero to 600 bits: an identity (nested radicals) simplify did not see
+            # Zero to 600 bits: an identity sympy did not simplify (nested radicals), unless the
+            # sides are big enough to hide a difference that deep (`\\sqrt{2+10^{-400}}`).
+            if log2_size(a) + log2_size(b) <= TRUSTED_BITS:
+                return True
+            return bool(sympy.simplify(difference) == 0)
         return bool(value == 0)
     va, vb = sympy.N(a, DIGITS), sympy.N(b, DIGITS)
     if not (va.is_number and vb.is_number) or va.has(sympy.nan) or vb.has(sympy.nan):
