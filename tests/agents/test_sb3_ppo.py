@@ -108,3 +108,16 @@ def test_checkpoint_and_resume(tmp_path):
 def test_config_rejects_bad_values(field, value):
     with pytest.raises(ValueError, match=field):
         SB3PPOConfig(**{field: value})
+
+
+def test_cli_subcommand_trains_evaluates_and_writes_the_run(tmp_path, capsys):
+    from agents.cli import main
+
+    run_dir = tmp_path / "run"
+    argv = ["sb3-ppo", "--total-timesteps", "512", "--run-dir", str(run_dir), "--no-progress"]
+    assert main(argv + ["--n-envs", "2", "--n-steps", "128", "--eval-passes", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "mean reward" in out and "random" in out
+    assert {"model.zip", "config.yaml", "eval.json", "progress.csv"} <= {
+        p.name for p in run_dir.iterdir()
+    }
