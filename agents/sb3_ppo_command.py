@@ -1,7 +1,7 @@
 """`score-env sb3-ppo`: train Stable-Baselines3 PPO on the token-level self-correction MDP.
 
 score-env sb3-ppo                                   # the easiest setting, 30k tokens, ~10 s CPU
-score-env sb3-ppo --max-operand 9 --operators +-* --total-timesteps 200000 --alpha 10
+score-env sb3-ppo --config configs/sb3_ppo_arith_tiny_all_ops.yaml --alpha 10
 score-env sb3-ppo --resume runs/sb3-ppo/checkpoints/ppo_20000_steps.zip
 tensorboard --logdir runs/sb3-ppo
 
@@ -17,20 +17,24 @@ import logging
 from dataclasses import asdict, fields
 from pathlib import Path
 
+import yaml
+
 from agents.sb3_ppo import SB3PPOConfig
 
 _DEFAULTS = SB3PPOConfig()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config", type=Path, default=None, help="YAML of SB3PPOConfig fields; flags override it"
+    )
     for f in fields(SB3PPOConfig):
         default = getattr(_DEFAULTS, f.name)
-        kind = float if f.name == "alpha" else type(default)
         parser.add_argument(
             f"--{f.name.replace('_', '-')}",
-            type=kind,
-            default=default,
-            help=f"SB3PPOConfig.{f.name} (default: %(default)s)",
+            type=float if f.name == "alpha" else type(default),
+            default=None,  # None = not given, so a YAML value is not overridden by a default
+            help=f"SB3PPOConfig.{f.name} (default: {default})",
         )
     parser.add_argument("--run-dir", type=Path, default=Path("runs/sb3-ppo"))
     parser.add_argument("--resume", type=Path, default=None, help="a saved model .zip to continue")
@@ -38,11 +42,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--verbose", action="store_true", help="SB3's training table on stdout")
 
 
+def resolve_config(args: argparse.Namespace) -> SB3PPOConfig:
+    """Defaults, then the YAML file's values, then the flags given on the command line."""
+    values = asdict(_DEFAULTS)
+    if args.config is not None:
+        loaded = yaml.safe_load(args.config.read_text()) or {}
+        unknown = sorted(set(loaded) - set(values))
+        if unknown:
+            raise SystemExit(
+                f"score-env sb3-ppo: unknown keys {unknown} in {args.config}; "
+                f"expected SB3PPOConfig fields {sorted(values)}"
+            )
+        values.update(loaded)
+    values.update({k: getattr(args, k) for k in values if getattr(args, k) is not None})
+    return SB3PPOConfig(**values)
+
+
 def run(args: argparse.Namespace) -> int:
     from agents.sb3_ppo import Comparison, compare_with_random, log_comparison, train
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    config = SB3PPOConfig(**{f.name: getattr(args, f.name) for f in fields(SB3PPOConfig)})
+    config = resolve_config(args)
     model = train(
         config,
         args.run_dir,

@@ -121,3 +121,19 @@ def test_cli_subcommand_trains_evaluates_and_writes_the_run(tmp_path, capsys):
     assert {"model.zip", "config.yaml", "eval.json", "progress.csv"} <= {
         p.name for p in run_dir.iterdir()
     }
+
+
+def test_cli_config_precedence_defaults_yaml_flags(tmp_path):
+    import argparse
+
+    from agents.sb3_ppo_command import add_arguments, resolve_config
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    path = tmp_path / "c.yaml"
+    path.write_text("max_operand: 9\nseed: 5\n")
+    config = resolve_config(parser.parse_args(["--config", str(path), "--seed", "7"]))
+    assert (config.max_operand, config.seed, config.n_envs) == (9, 7, SB3PPOConfig().n_envs)
+    path.write_text("max_operands: 9\n")
+    with pytest.raises(SystemExit, match="unknown keys \\['max_operands'\\]"):
+        resolve_config(parser.parse_args(["--config", str(path)]))
