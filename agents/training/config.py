@@ -290,6 +290,8 @@ def _coerce(value: Any, hint: Any, name: str) -> Any:
     if hint is Any:
         return value
     if origin is Literal:
+        if value is False and "no" in args:  # YAML 1.1 reads a bare `no` as false
+            value = "no"
         _check(value in args, name, value, f"one of {list(args)}")
         return value
     if origin in (typing.Union, types.UnionType):
