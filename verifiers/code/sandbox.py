@@ -1,0 +1,167 @@
+"""The judge's handle on its sandbox: starts bwrap + the zygote, asks it for one child per program.
+
+Isolation ("namespaces"): bubblewrap as root, without a user namespace, so the zygote is real
+root with only the capabilities it needs to confine children (setuid/setgid to drop, kill and
+chown/dac_override to clean up); each candidate then drops to the judge's own unprivileged uid,
+which strips every capability. New PID, network, IPC, UTS and cgroup namespaces; the mount
+namespace shows /usr read-only (the interpreter and stdlib), a fresh /proc and /dev, and a
+size-capped private tmpfs at /tmp; no /etc, /home, /root, /work: no datasets (so no answer keys),
+no secrets. The zygote is PID 1 (immune to signals from inside), and bwrap kills it when the
+judge dies, which takes the whole namespace with it.
+
+Fallback ("process"): no namespaces (so network and the host's files stay visible read/write per
+uid); still a uid drop when root, rlimits, own session, a subreaper zygote that kills by uid.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from verifiers.code.channel import ChannelError, recv_msg, send_msg
+from verifiers.code.config import SandboxConfig
+
+HERE = Path(__file__).resolve().parent
+SANDBOX_FILES = ("channel.py", "candidate.py", "zygote.py")  # all the sandbox sees of this repo
+CONTROL_TIMEOUT = 2.0  # seconds for the zygote to fork or clean up before we call it broken
+CAPABILITIES = (
+    "CAP_SETUID",
+    "CAP_SETGID",
+    "CAP_KILL",
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_FOWNER",
+)
+
+
+class SandboxError(Exception):
+    """The sandbox machinery itself failed (not the candidate's program)."""
+
+
+def bwrap_prefix(config: SandboxConfig) -> list[str]:
+    """The bubblewrap command line up to the command it runs."""
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        raise SandboxError("bubblewrap (bwrap) is not installed")
+    argv = [bwrap, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts"]
+    argv += ["--unshare-cgroup-try", "--die-with-parent", "--as-pid-1", "--new-session"]
+    argv += ["--clearenv", "--cap-drop", "ALL"]
+    for cap in CAPABILITIES:
+        argv += ["--cap-add", cap]
+    argv += ["--ro-bind", "/usr", "/usr"]
+    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        if os.path.islink(top):
+            argv += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            argv += ["--ro-bind", top, top]
+    argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(config.tmp_bytes), "--tmpfs", "/tmp"]
+    for name in SANDBOX_FILES:
+        argv += ["--ro-bind", str(HERE / name), f"/sandbox/{name}"]
+    return [*argv, "--chdir", "/tmp"]
+
+
+class Sandbox:
+    """One zygote serving one judge, restarted whenever it misbehaves."""
+
+    def __init__(self, config: SandboxConfig, isolation: str) -> None:
+        if isolation not in ("namespaces", "process"):
+            raise ValueError(f"isolation must be 'namespaces' or 'process', got {isolation!r}")
+        self.config = config
+        self.isolation = isolation
+        self.uid = config.uid_base + os.getpid() if os.geteuid() == 0 else None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._ctrl: socket.socket | None = None
+        self._hostroot: str | None = None
+
+    def start(self) -> None:
+        """Start the zygote now (otherwise the first program does)."""
+        if self._ctrl is None:
+            self._start()
+
+    def _start(self) -> None:
+        ours, theirs = socket.socketpair()
+        zygote = {
+            "ctrl_fd": theirs.fileno(),
+            "uid": self.uid,
+            "pid1": self.isolation == "namespaces",
+            "workroot": "/tmp",
+            "memory_bytes": self.config.memory_bytes,
+            "max_processes": self.config.max_processes,
+            "file_bytes": self.config.file_bytes,
+            "open_files": self.config.open_files,
+            "tail_bytes": self.config.tail_bytes,
+        }
+        if self.isolation == "namespaces":
+            argv = [
+                *bwrap_prefix(self.config),
+                self.config.python,
+                "-I",
+                "-S",
+                "/sandbox/zygote.py",
+            ]
+            argv.append(json.dumps(zygote))
+            env: dict[str, str] = {}
+        else:
+            self._hostroot = tempfile.mkdtemp(prefix="score-env-sandbox-")
+            zygote["workroot"] = self._hostroot
+            argv = [self.config.python, "-I", "-S", str(HERE / "zygote.py"), json.dumps(zygote)]
+            env = {}
+        try:
+            self._proc = subprocess.Popen(
+                argv, pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, env=env, start_new_session=True,
+            )  # fmt: skip
+        except OSError as e:
+            raise SandboxError(f"cannot start the sandbox: {e}") from e
+        finally:
+            theirs.close()
+        self._ctrl = ours
+
+    def run(self, cpu_seconds: int) -> socket.socket:
+        """Fork a fresh confined child; return our end of its channel."""
+        if self._ctrl is None:
+            self._start()
+        assert self._ctrl is not None
+        ours, theirs = socket.socketpair()
+        try:
+            socket.send_fds(self._ctrl, [b"R"], [theirs.fileno()])
+            send_msg(self._ctrl, {"cpu": cpu_seconds})
+            recv_msg(self._ctrl, time.monotonic() + CONTROL_TIMEOUT + 1.0, 1 << 16)
+        except (OSError, ChannelError) as e:
+            ours.close()
+            self.close()
+            raise SandboxError(f"the sandbox did not start the program: {e}") from e
+        finally:
+            theirs.close()
+        return ours
+
+    def finish(self) -> dict[str, Any]:
+        """Kill everything the program left, reap it, and return its exit and output tails."""
+        if self._ctrl is None:
+            raise SandboxError("finish() without a running program")
+        try:
+            send_msg(self._ctrl, {"op": "finish"})
+            return recv_msg(self._ctrl, time.monotonic() + CONTROL_TIMEOUT, 1 << 20)
+        except (OSError, ChannelError) as e:
+            self.close()
+            raise SandboxError(f"the sandbox did not clean up: {e}") from e
+
+    def close(self) -> None:
+        """Tear the sandbox down; killing the zygote kills its whole PID namespace."""
+        if self._ctrl is not None:
+            self._ctrl.close()
+            self._ctrl = None
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc.wait()
+            self._proc = None
+        if self._hostroot is not None:
+            shutil.rmtree(self._hostroot, ignore_errors=True)
+            self._hostroot = None
