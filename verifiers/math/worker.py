@@ -213,13 +213,13 @@ def serve(fd: int, memory_mb: int) -> None:
     _limit_self(memory_mb)
     from verifiers.math.judge import judge_symbolic
 
-    judge_symbolic("x^2", "x\\cdot x")  # import and first-parse costs are paid before 'ready'
+    judge_symbolic(r"\sin x^2", r"\sin(x^2)")  # import and first ANTLR parse before "ready"
     conn = Connection(fd)
-    conn.send_bytes(b"ready")
-    while True:
-        try:
+    try:
+        conn.send_bytes(b"ready")
+        while True:
             answer, gold, timeout = json.loads(conn.recv_bytes())
-        except EOFError:  # the parent closed the socket or died: nothing left to do
-            return
-        _cpu_budget(timeout)
-        conn.send_bytes(judge_symbolic(answer, gold).encode())
+            _cpu_budget(timeout)
+            conn.send_bytes(judge_symbolic(answer, gold).encode())
+    except (EOFError, BrokenPipeError, ConnectionResetError):
+        return  # the parent closed the socket or exited: nothing left to do
