@@ -1,0 +1,230 @@
+"""One SCoRe iteration against TRL's `GRPOTrainer`: samples/s with a generate / verify / update
+breakdown, on the same tiny model, prompts and batch, in the same run.
+
+TRL has no two-turn environment, so the comparison is single-turn: both sample k completions for
+each of P Arith prompts at temperature 1, grade them with the same verifier (`verifiers.arith`),
+score them under the frozen reference (KL coefficient β1 > 0 on both sides) and make one AdamW
+update. SCoRe's side is the code the trainer runs (`agents.policy.Policy.sample` / `.score` /
+`.reference_logprobs` and Eq. 2 from `agents.methods.score.objectives`); TRL's side is
+`GRPOTrainer.train` for the same number of updates. The two-turn SCoRe iteration (what training
+actually runs) is measured too, for reference: it samples and scores twice as many turns.
+
+    python benchmarks/bench_score_vs_trl.py [--model DIR] [--prompts 16] [--k 4] [--iters 3]
+
+Prints samples/s for each, the breakdown, and the ratio SCoRe / TRL (> 1: SCoRe is faster).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from agents.methods.score.objectives import leave_one_out_baseline, reinforce_loss, sequence_kl
+from agents.policy import Policy, PolicyConfig, SamplingConfig
+from score_env.tasks.arith import LEVELS, sample_problem
+from verifiers.arith import grade
+
+BETA1 = 0.01  # β1: the KL coefficient both sides use
+LR = 1e-5
+
+
+def _problems(n: int, seed: int) -> list[tuple[str, str]]:
+    rng = random.Random(seed)
+    return [
+        (f"Q:{p.expression}", str(p.answer))
+        for p in (sample_problem(rng, rng.choice(LEVELS)) for _ in range(n))
+    ]
+
+
+def _timed(phases: dict[str, float], name: str, fn: Callable[[], Any]) -> Any:
+    start = time.perf_counter()
+    out = fn()
+    phases[name] = phases.get(name, 0.0) + time.perf_counter() - start
+    return out
+
+
+def score_iteration(
+    policy: Policy,
+    optimizer: torch.optim.Optimizer,
+    problems: list[tuple[str, str]],
+    k: int,
+    max_new_tokens: int,
+    seed: int,
+    phases: dict[str, float],
+) -> int:
+    """Eq. 2 on one turn, as the SCoRe trainer composes it; returns the number of samples."""
+    messages = [[{"role": "user", "content": q}] for q, _ in problems for _ in range(k)]
+    golds = [g for _, g in problems for _ in range(k)]
+    prompts = policy.first_prompt_ids(messages)
+    sampling = SamplingConfig(temperature=1.0, max_new_tokens=max_new_tokens)
+    samples = _timed(phases, "generate", lambda: policy.sample(prompts, sampling, seed=seed))
+    rewards = _timed(
+        phases,
+        "verify",
+        lambda: torch.tensor(
+            [float(grade(t, g).correct) for t, g in zip(samples.texts, golds, strict=True)]
+        ),
+    )
+
+    def update() -> None:
+        scored = policy.score(prompts, samples.response_ids)
+        ref = policy.reference_logprobs(prompts, samples.response_ids).logprobs
+        with torch.no_grad():
+            returns = rewards - BETA1 * sequence_kl(scored.logprobs, ref, scored.mask)  # r − β1·KL
+            advantages = returns - leave_one_out_baseline(returns, k)
+        loss = reinforce_loss(scored.logprobs, scored.mask, advantages)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    _timed(phases, "update", update)
+    return len(prompts)
+
+
+def bench_score(
+    model_dir: Path, problems: list[tuple[str, str]], k: int, iters: int, max_new_tokens: int
+) -> tuple[float, dict[str, float]]:
+    policy = Policy.from_pretrained(model_dir, PolicyConfig(device="cpu", dtype="float32"))
+    optimizer = torch.optim.AdamW(policy.trainable_parameters(), lr=LR)
+    p = len(problems) // (iters + 1)
+    score_iteration(policy, optimizer, problems[:p], k, max_new_tokens, 0, {})  # warm-up
+    phases: dict[str, float] = {}
+    start, n = time.perf_counter(), 0
+    for i in range(iters):
+        chunk = problems[(i + 1) * p : (i + 2) * p]
+        n += score_iteration(policy, optimizer, chunk, k, max_new_tokens, i + 1, phases)
+    return n / (time.perf_counter() - start), phases
+
+
+def bench_trl(
+    model_dir: Path, problems: list[tuple[str, str]], k: int, iters: int, max_new_tokens: int
+) -> tuple[float, dict[str, float]]:
+    from datasets import Dataset
+    from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
+    from trl import GRPOConfig, GRPOTrainer
+
+    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    phases: dict[str, float] = {}
+    original_generate = model.generate
+
+    def timed_generate(*args: Any, **kwargs: Any) -> Any:
+        return _timed(phases, "generate", lambda: original_generate(*args, **kwargs))
+
+    model.generate = timed_generate  # type: ignore[method-assign]
+
+    def reward(completions: list[Any], gold: list[str], **_: Any) -> list[float]:
+        def run() -> list[float]:
+            texts = [c[0]["content"] if isinstance(c, list) else c for c in completions]
+            return [float(grade(t, g).correct) for t, g in zip(texts, gold, strict=True)]
+
+        return _timed(phases, "verify", run)
+
+    p = len(problems) // (iters + 1)
+    data = Dataset.from_list(
+        [
+            {"prompt": [{"role": "user", "content": q}], "gold": g}
+            for q, g in problems[: p * (iters + 1)]
+        ]
+    )
+    args = GRPOConfig(
+        output_dir="/tmp/bench_trl",
+        per_device_train_batch_size=p * k,
+        num_generations=k,
+        max_completion_length=max_new_tokens,
+        temperature=1.0,
+        beta=BETA1,
+        learning_rate=LR,
+        optim="adamw_torch",
+        max_steps=iters + 1,
+        use_cpu=True,
+        bf16=False,
+        report_to="none",
+        logging_steps=1,
+        save_strategy="no",
+        shuffle_dataset=False,
+        disable_dropout=True,
+    )
+
+    class Clock(TrainerCallback):
+        """Starts the clock after the warm-up update, like the SCoRe side."""
+
+        start = 0.0
+
+        def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            if state.global_step == 1:
+                Clock.start = time.perf_counter()
+                phases.clear()
+
+    trainer = GRPOTrainer(
+        model=model,
+        reward_funcs=reward,
+        args=args,
+        train_dataset=data,
+        processing_class=tokenizer,
+        callbacks=[Clock()],
+    )
+    trainer.train()
+    elapsed = time.perf_counter() - Clock.start
+    phases["update"] = elapsed - phases.get("generate", 0.0) - phases.get("verify", 0.0)
+    return iters * p * k / elapsed, phases
+
+
+def _show(name: str, sps: float, phases: dict[str, float]) -> None:
+    total = sum(phases.values()) or 1.0
+    parts = ", ".join(
+        f"{key} {value:.2f}s ({100 * value / total:.0f}%)" for key, value in phases.items()
+    )
+    print(f"{name:<22} {sps:8.1f} samples/s   {parts}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--model", type=Path, default=None, help="tiny model dir (default: ensure_tiny_model())"
+    )
+    parser.add_argument("--prompts", type=int, default=16, help="prompts per update (P)")
+    parser.add_argument("--k", type=int, default=4, help="samples per prompt (k)")
+    parser.add_argument("--iters", type=int, default=3, help="timed updates after one warm-up")
+    parser.add_argument("--max-new-tokens", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=2, help="alternating SCoRe/TRL measurements")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    if args.model is None:
+        from agents.tiny import ensure_tiny_model
+
+        args.model = Path(ensure_tiny_model())
+    problems = _problems(args.prompts * (args.iters + 1), seed=0)
+    print(
+        f"model {args.model}; batch {args.prompts} prompts x k={args.k}; {args.iters} timed "
+        f"updates per round; {args.rounds} alternating rounds; {args.threads} threads"
+    )
+    runs: dict[str, list[tuple[float, dict[str, float]]]] = {
+        "SCoRe (single turn)": [],
+        "TRL GRPOTrainer": [],
+    }
+    for _ in range(args.rounds):  # alternate, so machine load drifts hit both sides alike
+        runs["SCoRe (single turn)"].append(
+            bench_score(args.model, problems, args.k, args.iters, args.max_new_tokens)
+        )
+        runs["TRL GRPOTrainer"].append(
+            bench_trl(args.model, problems, args.k, args.iters, args.max_new_tokens)
+        )
+    best = {name: max(results, key=lambda r: r[0]) for name, results in runs.items()}
+    for name, (sps, phases) in best.items():
+        _show(name, sps, phases)
+    ratio = best["SCoRe (single turn)"][0] / best["TRL GRPOTrainer"][0]
+    print(f"ratio SCoRe / TRL samples/s (best round of each): {ratio:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,175 @@
+"""Reproduce the paper's Tables 2 and 4 at small scale: every method on SelfCorrect-Arith-v0 with the
+embedded tiny model, one after the other, then the table and the plot.
+
+    nice -n 10 python benchmarks/reproduce_table.py --out runs/table --rl-steps 60 --stage-one-steps 20 \
+        --sft-steps 30 --eval-episodes 500
+
+Rows: Base (the pretrained tiny model, no training), STaR (D_STaR), Pair-SFT (D_SFT), SCoRe, and
+SCoRe's Table 4 ablations (w/o Stage I, w/o reward shaping, w/o multi-turn training, STaR instead
+of REINFORCE in Stage II). Each row is the final model's greedy evaluation on the same held-out
+problems (`env.eval_kwargs: {split: test}`), with 95% intervals. Runs that already finished in
+`--out` are reused, so an interrupted table resumes where it stopped.
+
+Writes `<out>/table.md` and `<out>/table.png` (Acc@t1 / Acc@t2 over training, and the change rate
+and edit ratio between the two attempts: the curves that show a collapse of the second attempt
+onto the first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agents.training.config import load_config
+from agents.training.logger import read_history
+from agents.training.loop import train
+
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One method of the table: its config, and which budget argument sets its length."""
+
+    label: str
+    config: str
+    budget: str  # "none" (Base), "rl" or "sft"
+
+
+ROWS = (
+    Row("Base", "base_arith.yaml", "none"),
+    Row("STaR (D_STaR)", "star_arith.yaml", "sft"),
+    Row("Pair-SFT (D_SFT)", "pair_sft_arith.yaml", "sft"),
+    Row("SCoRe", "score_arith.yaml", "rl"),
+    Row("SCoRe w/o Stage I", "score_arith_no_stage1.yaml", "rl"),
+    Row("SCoRe w/o reward shaping", "score_arith_no_shaping.yaml", "rl"),
+    Row("SCoRe w/o multi-turn training", "score_arith_single_turn.yaml", "rl"),
+    Row("SCoRe w/ STaR in Stage II", "score_arith_star_stage2.yaml", "rl"),
+)
+COLUMNS = ("acc_t1", "acc_t2", "delta", "delta_i2c", "delta_c2i", "change_rate", "edit_ratio")
+
+
+def _run_name(row: Row) -> str:
+    return Path(row.config).stem
+
+
+def overrides_for(row: Row, args: argparse.Namespace) -> list[str]:
+    out = [
+        f"run.out_dir={args.out}",
+        f"run.name={_run_name(row)}",
+        f"run.seed={args.seed}",
+        f"env.eval_episodes={args.eval_episodes}",
+    ]
+    if row.budget == "none":
+        return [*out, "run.total_steps=0"]
+    steps = args.rl_steps if row.budget == "rl" else args.sft_steps
+    out += [
+        f"run.total_steps={steps}",
+        f"run.eval_every={max(1, steps // args.evals)}",
+        f"run.checkpoint_every={steps}",
+    ]
+    if row.budget == "rl" and "stage_one_steps: 0" not in (CONFIGS / row.config).read_text():
+        out.append(f"method.stage_one_steps={args.stage_one_steps}")
+    return out
+
+
+def run_row(row: Row, args: argparse.Namespace) -> dict[str, Any] | None:
+    """Train (or reuse) one row; its last held-out evaluation, or None if its config is missing."""
+    path = CONFIGS / row.config
+    if not path.is_file():
+        print(f"skipping {row.label}: {path} does not exist")
+        return None
+    run_dir = Path(args.out) / _run_name(row)
+    config = load_config(path, overrides_for(row, args))
+    history = read_history(run_dir)
+    if not (history and history[-1]["step"] == config.run.total_steps):
+        start = time.perf_counter()
+        train(config, resume=(run_dir / "checkpoints").exists())
+        print(f"{row.label}: {time.perf_counter() - start:.0f} s")
+        history = read_history(run_dir)
+    return history[-1] if history else None
+
+
+def _cell(result: dict[str, Any], key: str) -> str:
+    value = result["metrics"][f"eval/{key}"]
+    interval = result.get("intervals_95", {}).get(key)
+    text = f"{100 * value:.1f}"
+    if interval:
+        text += f" [{100 * interval[0]:.1f}, {100 * interval[1]:.1f}]"
+    return text
+
+
+def table(results: dict[str, dict[str, Any]]) -> str:
+    head = ["Method", "Acc@t1", "Acc@t2", "Δ(t1,t2)", "Δ i→c", "Δ c→i", "change rate", "edit ratio"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for label, result in results.items():
+        lines.append("| " + " | ".join([label, *(_cell(result, k) for k in COLUMNS)]) + " |")
+    n = next(iter(results.values()))["counts"]["n"] if results else 0
+    return (
+        "\n".join(lines)
+        + f"\n\nPercent of {n} held-out problems, greedy decoding; [95% interval].\n"
+    )
+
+
+def plot(rows: list[Row], args: argparse.Namespace, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
+    for row in rows:
+        history = read_history(Path(args.out) / _run_name(row))
+        if row.budget == "none" or not history:
+            continue
+        steps = [h["step"] for h in history]
+        m = [h["metrics"] for h in history]
+        (line,) = axes[0].plot(steps, [x["eval/acc_t2"] for x in m], label=f"{row.label} t2")
+        axes[0].plot(steps, [x["eval/acc_t1"] for x in m], ls="--", color=line.get_color())
+        axes[1].plot(steps, [x["eval/delta"] for x in m], label=row.label, color=line.get_color())
+        axes[2].plot(
+            steps, [x["eval/change_rate"] for x in m], label=row.label, color=line.get_color()
+        )
+    titles = (
+        "held-out Acc@t2 (solid), Acc@t1 (dashed)",
+        "Δ(t1,t2)",
+        "change rate (t2 ≠ t1 answer)",
+    )
+    for ax, title in zip(axes, titles, strict=True):
+        ax.set_title(title)
+        ax.set_xlabel("update")
+    axes[1].axhline(0.0, color="grey", lw=0.5)
+    axes[2].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--out", default="runs/table", help="parent directory of the runs")
+    parser.add_argument(
+        "--rl-steps", type=int, default=60, help="updates of SCoRe and each ablation"
+    )
+    parser.add_argument("--stage-one-steps", type=int, default=20, help="of those, Stage I updates")
+    parser.add_argument("--sft-steps", type=int, default=30, help="updates of STaR and Pair-SFT")
+    parser.add_argument("--eval-episodes", type=int, default=500, help="held-out problems")
+    parser.add_argument("--evals", type=int, default=3, help="evaluations during each run")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--only", nargs="*", default=None, help="labels of the rows to run")
+    args = parser.parse_args()
+    rows = [r for r in ROWS if args.only is None or r.label in args.only]
+    results = {r.label: res for r in rows if (res := run_row(r, args)) is not None}
+    out = Path(args.out)
+    (out / "table.md").write_text(table(results))
+    plot(rows, args, out / "table.png")
+    print(table(results))
+    print(f"wrote {out / 'table.md'} and {out / 'table.png'}")
+
+
+if __name__ == "__main__":
+    main()
