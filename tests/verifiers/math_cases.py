@@ -158,6 +158,8 @@ _ROWS: list[tuple[str, str, bool, str]] = [
     (r"x \ge 2", r"(2,\infty)", False, "interval"),
     (r"(-\infty, 1] \cup (2, \infty)", r"(-\infty,1)\cup(2,\infty)", False, "interval"),
     (r"(-\infty, 1)", r"(-\infty,1)\cup(2,\infty)", False, "interval"),
+    (r"x < 1 \text{ or } x > 2", r"(-\infty,1)\cup(2,\infty)", True, "interval"),
+    (r"x < 1 \text{ or } x \ge 2", r"(-\infty,1)\cup(2,\infty)", False, "interval"),
     # --- unordered lists and sets of solutions
     (r"1, 2", r"2, 1", True, "set"),
     (r"\{1, 2, 3\}", r"\{3, 2, 1\}", True, "set"),

@@ -103,7 +103,10 @@ class FastLeaves:
 
 
 def _collections(a: Collection, b: Collection, leaves: FastLeaves) -> Tri:
-    if a.union != b.union:
+    # A union of intervals equals the same intervals listed (`x<2 or x>3`); other unions are
+    # not lists of values.
+    intervals = all(isinstance(x, Bracketed) for x in a.items + b.items)
+    if a.union != b.union and not intervals:
         return False
     memo: dict[tuple[int, int], Tri] = {}
 
