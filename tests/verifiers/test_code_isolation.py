@@ -1,0 +1,125 @@
+"""What a candidate sees from inside the sandbox, checked by trusted test code on its answers;
+plus the fallback without namespaces, and no stray process after many checks."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import pytest
+
+from verifiers.code import CodeTask, JudgePool, SandboxConfig
+from verifiers.code.isolation import probe_namespaces
+
+FACTS = """
+import os, resource, socket
+def facts():
+    status = dict(l.split(':', 1) for l in open('/proc/self/status'))
+    names = ('AS', 'CPU', 'NPROC', 'FSIZE', 'NOFILE', 'CORE')
+    return {
+        'uid': os.getuid(), 'euid': os.geteuid(), 'groups': os.getgroups(),
+        'env': dict(os.environ), 'stdin': os.read(0, 10), 'pid': os.getpid(),
+        'pids': sorted(int(p) for p in os.listdir('/proc') if p.isdigit()),
+        'paths': {p: os.path.exists(p) for p in ('/work', '/root', '/home', '/etc', '/usr/lib')},
+        'ifaces': [name for _, name in socket.if_nameindex()],
+        'limits': {n: resource.getrlimit(getattr(resource, 'RLIMIT_' + n)) for n in names},
+        'nnp': status['NoNewPrivs'].strip(), 'caps': status['CapEff'].strip(),
+        'cwd': os.getcwd(), 'cwd_files': os.listdir('.'), 'tmp': sorted(os.listdir('/tmp')),
+    }
+def leave_marker():
+    open('marker', 'w').write('x')
+    return os.listdir('.')
+"""
+
+NAMESPACE_TEST = """
+def check(candidate):
+    f = facts()
+    assert f['uid'] >= 1000000 and f['euid'] == f['uid'] and f['groups'] == []
+    assert f['env'] == {}
+    assert f['stdin'] == b''
+    assert f['nnp'] == '1' and int(f['caps'], 16) == 0
+    assert f['limits']['AS'] == (1 << 30, 1 << 30) and f['limits']['NPROC'] == (16, 16)
+    assert f['limits']['FSIZE'] == (16 << 20, 16 << 20) and f['limits']['NOFILE'] == (64, 64)
+    assert f['limits']['CPU'][0] <= 5 and f['limits']['CORE'] == (0, 0)
+    assert f['pids'] == [1, f['pid']]  # only the zygote and itself: no host process in view
+    assert f['ifaces'] == ['lo']  # no network but its own loopback
+    assert f['paths'] == {'/work': False, '/root': False, '/home': False, '/etc': False, '/usr/lib': True}
+    assert f['cwd_files'] == [] and f['tmp'] == ['capture', f['cwd'].rsplit('/', 1)[1]]
+    assert candidate() == ['marker']
+"""
+
+
+@pytest.fixture(scope="module")
+def namespaces():
+    reason = probe_namespaces(SandboxConfig())
+    if reason is not None:
+        pytest.skip(f"namespaces unavailable here: {reason}")
+
+
+def test_candidate_sees_a_confined_world(namespaces):
+    with JudgePool(1) as pool:
+        for _ in range(3):  # the same on every program: nothing carries over (the marker)
+            result = pool.check(CodeTask(FACTS, NAMESPACE_TEST, "leave_marker"))
+            assert result.passed, result
+
+
+PROCESS_TEST = """
+def check(candidate):
+    f = facts()
+    assert f['uid'] >= 1000000 and f['env'] == {} and f['stdin'] == b''
+    assert f['limits']['NPROC'] == (16, 16) and f['nnp'] == '1' and int(f['caps'], 16) == 0
+    assert f['cwd_files'] == []
+    assert candidate() == ['marker']
+"""
+FORK_AND_DAEMONISE = """
+import os, time
+for _ in range(3):
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork() == 0:
+            time.sleep(1000)
+        os._exit(0)
+def f(x):
+    return x * x
+"""
+SQUARE_TEST = "def check(candidate):\n    assert candidate(3) == 9\n"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the fallback drops to another uid only as root")
+def test_process_fallback_still_confines_and_says_so_loudly(caplog):
+    with caplog.at_level(logging.WARNING, logger="verifiers.code.isolation"):
+        pool = JudgePool(1, SandboxConfig(isolation="process"))
+    with pool:
+        assert "SANDBOX IS WEAKER THAN INTENDED" in caplog.text
+        assert pool.check(CodeTask(FACTS, PROCESS_TEST, "leave_marker")).passed
+        daemons = pool.check(CodeTask(FORK_AND_DAEMONISE, SQUARE_TEST, "f"))
+        assert daemons.passed, daemons
+        assert _candidate_processes() == []  # the daemons were killed by uid
+        loop = pool.check(CodeTask("def f(x):\n    while True: pass\n", SQUARE_TEST, "f"), 0.5)
+        assert loop.status == "timeout"
+    assert _candidate_processes() == []
+
+
+def _candidate_processes() -> list[int]:
+    """Processes running as a candidate uid that descend from this test process."""
+    from test_code_hostile import descendants
+
+    return [pid for pid, _, uid in descendants(os.getpid()) if uid >= SandboxConfig().uid_base]
+
+
+@pytest.mark.slow
+def test_a_thousand_checks_leave_no_zombie_or_stray_process():
+    """10,000 run in benchmarks/bench_code_sandbox.py; here 1,000, half of them forking daemons."""
+    from test_code_hostile import descendants
+
+    tasks = [
+        CodeTask(FORK_AND_DAEMONISE if i % 2 else "def f(x):\n    return x * x\n", SQUARE_TEST, "f")
+        for i in range(1000)
+    ]
+    with JudgePool(2) as pool:
+        results = pool.check_many(tasks)
+        left = descendants(os.getpid())
+    assert all(r.passed for r in results), [r for r in results if not r.passed][:3]
+    assert [p for p in left if p[1] == "Z" or p[2] != 0] == []
+    assert len(left) <= 2 * 3  # per judge: itself, bwrap, the zygote
+    assert descendants(os.getpid()) == []
