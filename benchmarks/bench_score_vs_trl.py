@@ -102,6 +102,57 @@ def bench_score(
     return n / (time.perf_counter() - start), phases
 
 
+def bench_score_two_turn(
+    model_dir: Path, prompts: int, k: int, iters: int, max_new_tokens: int
+) -> tuple[float, dict[str, float]]:
+    """The iteration SCoRe training really runs (`ScoreMethod`, Stage II): two turns per episode.
+    Returns turn-samples/s (2 per episode) and the breakdown."""
+    from accelerate import Accelerator
+
+    from agents.methods.score.trainer import ScoreMethod
+    from agents.training.config import load_config
+    from agents.training.loop import make_env
+    from agents.training.method import TrainContext
+
+    config = load_config(
+        None,
+        [
+            f"policy.model={model_dir}",
+            "run.method=score",
+            f"env.num_envs={prompts * k}",
+            f"method.samples_per_prompt={k}",
+            "method.stage_one_steps=0",
+            f"sampling.max_new_tokens={max_new_tokens}",
+            f"optim.micro_batch_size={prompts * k}",
+        ],
+    )
+    policy = Policy.from_pretrained(model_dir, config.policy)
+    env = make_env(config.env.id, config.env.num_envs, config.env.kwargs)
+    ctx = TrainContext(config, policy, policy.model, Accelerator(cpu=True), env)
+    method = ScoreMethod(ctx, config.method)
+    optimizer = torch.optim.AdamW(policy.trainable_parameters(), lr=LR)
+    phases: dict[str, float] = {}
+    start, n = 0.0, 0
+    for step in range(iters + 1):  # step 0 is the warm-up
+        if step == 1:
+            start, phases = time.perf_counter(), {}
+        t0 = time.perf_counter()
+        data = method.prepare(step)
+        for micro in data.micro_batches:
+            loss, _ = method.loss(micro)
+            (loss / len(data.micro_batches)).backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        assert data.rollout is not None
+        timings = data.rollout.timings
+        for key in ("generate", "verify"):
+            phases[key] = phases.get(key, 0.0) + timings.get(key, 0.0)
+        rest = time.perf_counter() - t0 - timings.get("generate", 0.0) - timings.get("verify", 0.0)
+        phases["update"] = phases.get("update", 0.0) + rest
+        n += 2 * len(data.rollout) if step else 0
+    return n / (time.perf_counter() - start), phases
+
+
 def bench_trl(
     model_dir: Path, problems: list[tuple[str, str]], k: int, iters: int, max_new_tokens: int
 ) -> tuple[float, dict[str, float]]:
@@ -222,6 +273,10 @@ def main() -> None:
     best = {name: max(results, key=lambda r: r[0]) for name, results in runs.items()}
     for name, (sps, phases) in best.items():
         _show(name, sps, phases)
+    two_turn = bench_score_two_turn(
+        args.model, args.prompts, args.k, args.iters, args.max_new_tokens
+    )
+    _show("SCoRe two-turn (ref.)", *two_turn)
     ratio = best["SCoRe (single turn)"][0] / best["TRL GRPOTrainer"][0]
     print(f"ratio SCoRe / TRL samples/s (best round of each): {ratio:.2f}x")
 
