@@ -10,6 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -98,3 +99,30 @@ class Task(ABC):
             f"unknown problem_id {problem_id!r} for task {self.name!r}; "
             f"expected one of its {len(self.problem_ids)} ids, e.g. {list(self.problem_ids[:3])}"
         )
+
+
+ProblemT = TypeVar("ProblemT", bound=Problem)
+
+
+class FixedTask(Task, Generic[ProblemT]):
+    """A task whose split is a fixed list of problems (MATH, HumanEval, MBPP)."""
+
+    def __init__(self, problems: Sequence[ProblemT]) -> None:
+        if not problems:
+            raise ValueError(f"task {self.name!r} has no problems")
+        self._problems = {p.problem_id: p for p in problems}
+        self._ids = tuple(self._problems)
+        self._max_prompt = max(len(p.prompt) for p in problems)
+
+    @property
+    def problem_ids(self) -> Sequence[str]:
+        return self._ids
+
+    def problem(self, problem_id: str) -> ProblemT:
+        if problem_id not in self._problems:
+            raise self._unknown(problem_id)
+        return self._problems[problem_id]
+
+    @property
+    def max_prompt_chars(self) -> int:
+        return self._max_prompt

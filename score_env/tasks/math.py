@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from score_env.data import Record, load_hub, read_records, resolve_path
-from score_env.tasks.base import MATH_CORRECTION_INSTRUCTION, Problem, Task, TurnOutcome
+from score_env.tasks.base import MATH_CORRECTION_INSTRUCTION, FixedTask, Problem, TurnOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def as_level(value: Any) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-class MathTask(Task):
+class MathTask(FixedTask[Problem]):
     """MATH problems with the paper's prompts.
 
     Args:
@@ -77,22 +77,7 @@ class MathTask(Task):
             raise ValueError(f"prompt_template must contain '{{problem}}', got {prompt_template!r}")
         self.split, self.workers, self.template = split, workers, prompt_template
         problems = [p for p in map(self._to_problem, _load(split, data_path)) if p is not None]
-        self._problems = {p.problem_id: p for p in _filter(problems, subject, level)}
-        self._ids = tuple(self._problems)
-        self._max_prompt = max(len(p.prompt) for p in self._problems.values())
-
-    @property
-    def problem_ids(self) -> Sequence[str]:
-        return self._ids
-
-    def problem(self, problem_id: str) -> Problem:
-        if problem_id not in self._problems:
-            raise self._unknown(problem_id)
-        return self._problems[problem_id]
-
-    @property
-    def max_prompt_chars(self) -> int:
-        return self._max_prompt
+        super().__init__(_filter(problems, subject, level))
 
     def grade_many(
         self, problems: Sequence[Problem], responses: Sequence[str]
