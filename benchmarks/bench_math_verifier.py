@@ -208,6 +208,39 @@ def train_sweep(rows: list[dict], pool: WorkerPool) -> None:
     false_positives("MATH train", [r for r, _ in keep], [g for _, g in keep], len(keep), pool)
 
 
+def _perturbations(gold: str, rng: random.Random) -> list[str]:
+    """Value-changing edits: a digit, tuple order, interval bracket, sign, +1."""
+    out = []
+    digits = [m.start() for m in re.finditer(r"\d", gold)]
+    if digits:
+        i = rng.choice(digits)
+        out.append(gold[:i] + str((int(gold[i]) + rng.randrange(1, 10)) % 10) + gold[i + 1 :])
+    pair = re.fullmatch(r"\(([^(),]+),([^(),]+)\)", gold)
+    if pair and normalize(pair[1]) != normalize(pair[2]):
+        out.append(f"({pair[2]},{pair[1]})")
+    if gold[:1] in "([":
+        out.append(("(" if gold[0] == "[" else "[") + gold[1:])
+    if "," not in gold and "=" not in gold:
+        out += [gold + "+1"] + ([] if gold.startswith("-") else ["-" + gold])
+    return [p for p in out if normalize(p) != normalize(gold)]
+
+
+def perturbed_golds(data: Path, pool: WorkerPool) -> None:
+    """Every MATH train+test gold against value-changing edits of itself: none may pass."""
+    golds = [g for name in ("math_train.jsonl", "math_test5000.jsonl")
+             for g in (last_boxed(r["solution"]) for r in load_jsonl(data / name)) if g]  # fmt: skip
+    rng = random.Random(0)
+    pairs = [(p, g) for g in golds for p in _perturbations(g, rng)]
+    verdicts, seconds = timed(
+        lambda: grade_many([(f"\\boxed{{{p}}}", g) for p, g in pairs], pool=pool)
+    )
+    hits = sorted({(p, g) for (p, g), v in zip(pairs, verdicts, strict=True) if v.correct})
+    print(f"\n== value-changing edits of {len(golds)} MATH golds: {len(pairs)} pairs,"
+          f" {len(pairs) / seconds:.0f} checks/s; judged equal: {len(hits)} distinct")  # fmt: skip
+    for p, g in hits:  # each must be an edit that keeps the value (`-0` for `0`)
+        print(f"  equal: {p!r} vs gold {g!r}")
+
+
 def hand_tables(data: Path) -> None:
     spec = importlib.util.spec_from_file_location(
         "math_cases", ROOT / "tests/verifiers/math_cases.py"
@@ -288,6 +321,7 @@ def main() -> None:
     hand_tables(args.data)
     if not args.quick:
         train_sweep(load_jsonl(args.data / "math_train.jsonl"), pool)
+        perturbed_golds(args.data, pool)
     hostile(pool, peer=True)
     worker_memory(pool)
     pool.close()

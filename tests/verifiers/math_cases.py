@@ -245,6 +245,12 @@ _ROWS: list[tuple[str, str, bool, str]] = [
     (r"1011_2", r"11", False, "labels-bases"),
     (r"V_1:V_2=11:21", r"11:21", True, "labels-bases"),
     (r"11:21", r"21:11", False, "labels-bases"),
+    (r"5:00", r"05\!:\!00", True, "labels-bases"),
+    (r"05:00+1", r"05:00", False, "labels-bases"),
+    (r"1:2", r"\frac{1}{2}", True, "labels-bases"),
+    (r"0.56 = 55\%", r"0.56 = 56\%", False, "equation"),
+    (r"\frac{2}{3}", r"\$\dfrac23 \approx \$0.67", True, "approximation"),
+    (r"\frac{2}{3}+1", r"\$\dfrac23 \approx \$0.67", False, "approximation"),
     # --- hostile text stays text (never evaluated)
     (r"__import__('os').system('true')", r"0", False, "hostile"),
     (r"\text{__import__('os')}", r"1", False, "hostile"),

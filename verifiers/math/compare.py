@@ -89,12 +89,26 @@ class FastLeaves:
         based = _based_numerals(a, b)
         if based is not None:
             return based
+        if ":" in a or ":" in b:
+            return self._ratios(a, b)
         na, nb = parse_number(a), parse_number(b)
         if na is not None and nb is not None:
             return numbers_equal(na, nb)
         if (a in _INFINITIES and nb is not None) or (b in _INFINITIES and na is not None):
             return False
         return decide(a, b)  # closed-form arithmetic: exact rationals, 60-digit mpmath
+
+    def _ratios(self, a: str, b: str) -> Tri:
+        """`05:00` against `5:00` part by part; `1:2` against a single value as 1/2."""
+        pa, pb = a.split(":"), b.split(":")
+        if len(pa) > 1 and len(pb) > 1:
+            if len(pa) != len(pb):
+                return False
+            return all3(partial(self.expr, x, y) for x, y in zip(pa, pb, strict=True))
+        ratio, single = (pa, b) if len(pa) == 2 else (pb, a) if len(pb) == 2 else (None, "")
+        if ratio is None or not all(ratio):
+            return False
+        return self.expr(f"\\frac{{{ratio[0]}}}{{{ratio[1]}}}", single)
 
     def equation(self, a: Equation, b: Equation) -> Tri:
         if (a.lhs, a.rhs) == (b.lhs, b.rhs):

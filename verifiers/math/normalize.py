@@ -142,6 +142,7 @@ def normalize_spaced(answer: str) -> str:
     s = _DEGREES.sub("", s)
     s = s.replace("\\%", "").replace("%", "").replace("\\$", "").replace("$", "")
     s = s.replace("{,}", "")
+    s = s.split("\\approx")[0]  # `\\frac23 \\approx 0.67`: the exact value is the answer
     s = _unwrap_text(s)
     s = re.sub(r"\s*(?:degrees?|dollars?)\s*$", "", s)
     # `1 and 2`, `(11,7)or(7,11)`, `W(x)=1orW(x)=-1`: a word joining two answers is a comma.

@@ -175,6 +175,8 @@ def _close(a: sympy.Expr, b: sympy.Expr, places: int | None) -> bool:
 
 
 def _values_equal(a: sympy.Basic, b: sympy.Basic, places: int | None) -> bool:
+    if a.has(sympy.zoo, sympy.nan) or b.has(sympy.zoo, sympy.nan):
+        return False  # undefined (`5:00` read as 5/0) equals nothing, not even itself + 1
     if a == b:
         return True
     if not (isinstance(a, sympy.Expr) and isinstance(b, sympy.Expr)):
@@ -223,6 +225,10 @@ class SymbolicLeaves(FastLeaves):
         if any(s is None for s in sides) or max(log2_size(s) for s in sides) > MAX_BITS:
             return False
         la, ra, lb, rb = (_evaluate(s) for s in sides)
+        if not any(side.free_symbols for side in (la, ra, lb, rb)):
+            # A numeric statement (`0.56 = 56\\%`) has no solution set: same sides or none.
+            same = [_values_equal(x, y, None) for x, y in ((la, lb), (ra, rb), (la, rb), (ra, lb))]
+            return (same[0] and same[1]) or (same[2] and same[3])
         fa, fb = la - ra, lb - rb
         if fb == 0 or fa == 0:
             return fa == fb
