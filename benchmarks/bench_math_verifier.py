@@ -241,6 +241,48 @@ def perturbed_golds(data: Path, pool: WorkerPool) -> None:
         print(f"  equal: {p!r} vs gold {g!r}")
 
 
+def _rewrites(gold: str, rng: random.Random) -> list[str]:
+    """Value-keeping edits a model might make: `x = ` prefix, a terminating fraction as a
+    decimal, an improper fraction as a mixed number, a list in another order."""
+    from fractions import Fraction
+
+    from verifiers.math.structure import Collection, Equation, parse, split_top
+
+    out, node, n = [], parse(gold), normalize(gold)
+    frac = re.fullmatch(r"(-?)\\frac\{(\d+)\}\{(\d+)\}", n)
+    if frac and int(frac[3]) != 0:
+        f, d = Fraction(int(frac[2]), int(frac[3])), int(frac[3])
+        while d % 2 == 0 or d % 5 == 0:
+            d //= 2 if d % 2 == 0 else 5
+        if d == 1 and f.denominator != 1:
+            out.append(frac[1] + str(float(f)))
+        if f > 1 and f.denominator != 1:
+            whole, rest = divmod(f.numerator, f.denominator)
+            out.append(f"{frac[1]}{whole}\\frac{{{rest}}}{{{f.denominator}}}")
+    if isinstance(node, Collection) and not node.union and "\\{" not in n:
+        parts = split_top(n, ",")
+        rng.shuffle(parts)
+        out.append(",".join(parts))
+    if not isinstance(node, Equation) and "=" not in gold:
+        out.append(f"x = {gold}")
+    return [r for r in out if r != gold]
+
+
+def rewritten_golds(data: Path, pool: WorkerPool) -> None:
+    """Every MATH train+test gold against value-keeping rewrites of itself: all must pass."""
+    golds = [g for name in ("math_train.jsonl", "math_test5000.jsonl")
+             for g in (last_boxed(r["solution"]) for r in load_jsonl(data / name)) if g]  # fmt: skip
+    rng = random.Random(0)
+    pairs = [(r, g) for g in golds for r in _rewrites(g, rng)]
+    responses = [f"The final answer is ${r}$. I hope it is correct." for r, _ in pairs]
+    verdicts = grade_many(list(zip(responses, [g for _, g in pairs], strict=True)), pool=pool)
+    misses = [(r, g, v.reason) for (r, g), v in zip(pairs, verdicts, strict=True) if not v.correct]
+    print(f"\n== value-keeping rewrites of {len(golds)} MATH golds: {len(pairs) - len(misses)}"
+          f"/{len(pairs)} judged equal")  # fmt: skip
+    for r, g, reason in misses:
+        print(f"  miss: {r!r} vs gold {g!r} ({reason})")
+
+
 def hand_tables(data: Path) -> None:
     spec = importlib.util.spec_from_file_location(
         "math_cases", ROOT / "tests/verifiers/math_cases.py"
@@ -322,6 +364,7 @@ def main() -> None:
     if not args.quick:
         train_sweep(load_jsonl(args.data / "math_train.jsonl"), pool)
         perturbed_golds(args.data, pool)
+        rewritten_golds(args.data, pool)
     hostile(pool, peer=True)
     worker_memory(pool)
     pool.close()

@@ -40,7 +40,7 @@ _SHORT_FRAC = re.compile(r"\\frac\s*(\d|\{[^{}]*\})\s*(\d|\{[^{}]*\})")
 _SHORT_SQRT = re.compile(r"\\sqrt\s*(\d+|[a-zA-Z])")
 _KEEP_SPACE = re.compile(r"(\\[A-Za-z]+|[_^]\d)\s+(?=[A-Za-z0-9])")
 _LEADING_POINT = re.compile(r"(?<![\d}])\.(\d)")
-_THOUSANDS = re.compile(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+THOUSANDS = re.compile(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _UNIT_WORDS = frozenset(
     """units unit square sq cubic cm mm km m meter meters metre metres centimeter centimeters
     inch inches in ft foot feet yard yards mile miles mph kg g gram grams pound pounds lb lbs
@@ -146,7 +146,7 @@ def normalize_spaced(answer: str) -> str:
     s = _unwrap_text(s)
     s = re.sub(r"\s*(?:degrees?|dollars?)\s*$", "", s)
     # `1 and 2`, `(11,7)or(7,11)`, `W(x)=1orW(x)=-1`: a word joining two answers is a comma.
-    s = re.sub(r"(?<=[\d)\]}])\s*(?:and|or)(?![a-z])\s*", ",", s)
+    s = re.sub(r"(?<=[\d)\]},])\s*(?:and|or)(?![a-z])\s*", ",", s)
     s = _drop_trailing_units(s.strip())
     s = _SHORT_FRAC.sub(lambda m: f"\\frac{{{m[1].strip('{}')}}}{{{m[2].strip('{}')}}}", s)
     s = _SHORT_SQRT.sub(r"\\sqrt{\1}", s)
@@ -161,7 +161,7 @@ def normalize(answer: str) -> str:
     # Whitespace goes, except where it separates tokens: `\sin x`, `\pi r`, `\log_2 8`.
     s = _KEEP_SPACE.sub(lambda m: m[1] + "\x01", s)
     s = re.sub(r"\s+", "", s).replace("\x01", " ")
-    if _THOUSANDS.fullmatch(s):
+    if THOUSANDS.fullmatch(s):
         s = s.replace(",", "")
     s = _LEADING_POINT.sub(r"0.\1", s)
     s = re.sub(r"^\+", "", s)

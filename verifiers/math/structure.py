@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from verifiers.math.normalize import normalize, normalize_spaced
+from verifiers.math.normalize import THOUSANDS, normalize, normalize_spaced
 
 MAX_ITEMS = 64  # longer lists are compared as opaque strings (bounded work in the caller)
 MAX_PM = 3  # at most 2**3 sign choices
@@ -190,6 +190,8 @@ def _matrix(s: str) -> Matrix | None:
 
 def _parse(s: str) -> Node:  # noqa: C901 - one dispatch table, read top to bottom
     s = s.strip()
+    if THOUSANDS.fullmatch(s):  # also after a label: `x = 112,875`
+        s = s.replace(",", "")
     if re.fullmatch(r"\(?([A-E])\)?", s):
         return Choice(s.strip("()"))
     s = re.sub(r"^(?:[A-Za-z]|\\[a-z]+)\\in", "", s)  # `x \in [a,b]` -> `[a,b]`
@@ -215,6 +217,9 @@ def _parse(s: str) -> Node:  # noqa: C901 - one dispatch table, read top to bott
         items = _items(inner)
         if items is not None and (len(items) > 1 or "[" in (s[0], s[-1]) or "]" in (s[0], s[-1])):
             return Bracketed(s[0], s[-1], items)
+    sides = split_top(s, "=")
+    if len(sides) == 2 and sides[0] and sides[1] and _is_label(sides[0]):
+        return Equation(sides[0], sides[1], True)  # `x = 112,875`, `x = 6, 8, and 10`
     groups = _nonempty(split_top(s, ";"))
     if 1 < len(groups) <= MAX_ITEMS and any(len(split_top(g, ",")) > 1 for g in groups):
         # `p=5,q=2;p=7,q=2`: semicolons separate solutions, commas their coordinates.
