@@ -63,7 +63,7 @@ class RunConfig:
     cpu: bool = False
     """Force the CPU even when an accelerator is present (`Accelerator(cpu=True)`)."""
     mixed_precision: Literal["no", "bf16", "fp16"] = "no"
-    """Passed to `accelerate.Accelerator`."""
+    """Passed to `accelerate.Accelerator`; `no` leaves it to the launcher's accelerate config."""
     torch_threads: int = 0
     """`torch.set_num_threads` per process; 0 leaves torch's default."""
 

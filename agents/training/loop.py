@@ -18,6 +18,7 @@ Gradient accumulation is explicit: all micro-batches but the last run under `no_
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass
@@ -52,14 +53,21 @@ class TrainResult:
     best_reward: float
 
 
-def load_policy(config: TrainConfig) -> Policy:
-    """The configured model; `tiny` is the embedded model, pretrained and cached on first use."""
+def load_policy(config: TrainConfig, device: torch.device | None = None) -> Policy:
+    """The configured model; `tiny` is the embedded model, pretrained and cached on first use.
+
+    `device` (the process's accelerator device) replaces `policy.device: auto`, so that each
+    process of a multi-GPU run loads onto its own GPU and `run.cpu` keeps the model on the CPU.
+    """
     path: str | Path = config.policy.model
     if path == TINY:
         from agents.tiny.build import ensure_tiny_model
 
         path = ensure_tiny_model()
-    return Policy.from_pretrained(path, config.policy)
+    policy_config = config.policy
+    if device is not None and policy_config.device == "auto":
+        policy_config = dataclasses.replace(policy_config, device=str(device))
+    return Policy.from_pretrained(path, policy_config)
 
 
 def make_env(env_id: str, num_envs: int, kwargs: dict[str, Any]) -> Any:
@@ -69,16 +77,28 @@ def make_env(env_id: str, num_envs: int, kwargs: dict[str, Any]) -> Any:
     )
 
 
-def train(config: TrainConfig, *, resume: bool = False, progress: bool = True) -> TrainResult:
-    """Run `config` to `run.total_steps` updates; with `resume`, continue from the newest
-    checkpoint in `runs/<name>/checkpoints/` (starting fresh when there is none)."""
-    # 0. processes, seeds, policy, optimiser, envs, method
-    acc = Accelerator(cpu=config.run.cpu, mixed_precision=config.run.mixed_precision)
+@dataclass
+class _Setup:
+    """Everything step 0 of `train` builds."""
+
+    acc: Accelerator
+    policy: Policy
+    model: torch.nn.Module
+    optimizer: Any
+    scheduler: torch.optim.lr_scheduler.LambdaLR
+    method: Method
+    checkpointer: Checkpointer
+
+
+def _setup(config: TrainConfig) -> _Setup:
+    """Processes, seeds, policy, optimiser (AdamW, linear warmup), training env and the method."""
+    # `no` defers to the launcher (an `accelerate launch --config_file` for FSDP/DeepSpeed/bf16).
+    precision = None if config.run.mixed_precision == "no" else config.run.mixed_precision
+    acc = Accelerator(cpu=config.run.cpu, mixed_precision=precision)
     if config.run.torch_threads:
         torch.set_num_threads(config.run.torch_threads)
     set_seed(config.run.seed + acc.process_index)
-    run_dir = config.run_dir
-    policy = load_policy(config)
+    policy = load_policy(config, acc.device)
     optimizer = torch.optim.AdamW(
         policy.trainable_parameters(),
         lr=config.optim.lr,
@@ -95,7 +115,24 @@ def train(config: TrainConfig, *, resume: bool = False, progress: bool = True) -
     env = make_env(config.env.id, config.env.num_envs, config.env.kwargs)
     ctx = TrainContext(config=config, policy=policy, model=model, accelerator=acc, env=env)
     method: Method = get_method(config.run.method).build(ctx, config.method)
-    checkpointer = Checkpointer(run_dir, acc, keep=config.run.keep_checkpoints)
+    checkpointer = Checkpointer(config.run_dir, acc, keep=config.run.keep_checkpoints)
+    return _Setup(acc, policy, model, optimizer, scheduler, method, checkpointer)
+
+
+def train(config: TrainConfig, *, resume: bool = False, progress: bool = True) -> TrainResult:
+    """Run `config` to `run.total_steps` updates; with `resume`, continue from the newest
+    checkpoint in `runs/<name>/checkpoints/` (starting fresh when there is none)."""
+    # 0. processes, seeds, policy, optimiser, envs, method
+    run_dir = config.run_dir
+    setup = _setup(config)
+    acc, policy, model, optimizer, scheduler = (
+        setup.acc,
+        setup.policy,
+        setup.model,
+        setup.optimizer,
+        setup.scheduler,
+    )
+    method, checkpointer = setup.method, setup.checkpointer
 
     # 1. resume
     state = TrainerState()
