@@ -256,6 +256,17 @@ def descendants(root: int) -> list[tuple[int, str, int]]:
     return found
 
 
+def settled_descendants(exclude: int = -1, wait: float = 2.0) -> list[tuple[int, str, int]]:
+    """descendants(), once no candidate (non-root) process or zombie is left, or after `wait`
+    seconds: a judge answers a pass before it collects the cleanup the zygote has started."""
+    deadline = time.monotonic() + wait
+    while True:
+        left = [p for p in descendants(os.getpid()) if p[0] != exclude]
+        if all(uid == 0 and state != "Z" for _, state, uid in left) or time.monotonic() > deadline:
+            return left
+        time.sleep(0.01)
+
+
 @pytest.fixture(scope="module")
 def host(tmp_path_factory):
     """What the hostile programs aim at: a file, a listener, a sentinel process, an env secret."""
@@ -292,8 +303,7 @@ def outcomes(host):
         with ThreadPoolExecutor(2) as ex:
             results = dict(zip(programs, ex.map(run, programs), strict=True))
         honest_after = pool.check(CodeTask(HONEST, HOSTILE_TEST, "f"), TIMEOUT)
-        me = os.getpid()
-        left = [p for p in descendants(me) if p[0] != host["sentinel"].pid]
+        left = settled_descendants(exclude=host["sentinel"].pid)
         yield {"results": results, "honest_after": honest_after, "left_during": left}
 
 

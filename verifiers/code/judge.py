@@ -164,10 +164,13 @@ def judge(sandbox: Sandbox, task: CodeTask, timeout: float) -> ExecResult:
     session = CandidateSession(sock, start + timeout)
     status, failed_test, error = _verdict(session, task, prelude_code, test_code, free, own)
     sock.close()
+    leftovers: dict[str, Any] = {}
     try:
-        leftovers = sandbox.finish()
+        sandbox.request_finish()  # the zygote kills the program's processes now
+        if status != "passed":  # a pass needs no stderr: answer first, collect the cleanup after
+            leftovers = sandbox.collect()
     except SandboxError as e:
-        status, error, leftovers = "sandbox_error", str(e), {}
+        status, error = "sandbox_error", str(e)
     if status != "passed":
         status = _refine(status, error, leftovers)
     return ExecResult(
@@ -247,6 +250,10 @@ def main() -> None:
             )
             result = judge(sandbox, task, float(job["timeout"]))
             protocol.write(json.dumps(asdict(result)) + "\n")
+            try:
+                sandbox.collect_pending()
+            except SandboxError:
+                pass  # the sandbox is closed; the next check restarts it
     finally:
         sandbox.close()
 

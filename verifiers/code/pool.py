@@ -26,6 +26,7 @@ from pathlib import Path
 from verifiers.code.config import CodeTask, ExecResult, SandboxConfig, validate_timeout
 from verifiers.code.isolation import resolve_isolation
 from verifiers.code.programs import validate_task
+from verifiers.code.sandbox import kill_uid
 
 logger = logging.getLogger(__name__)
 GRACE = 0.8  # seconds a judge may take beyond the check's timeout before it is killed
@@ -37,6 +38,9 @@ class _Judge:
     """One `python -m verifiers.code.judge` process; restarted after any failure."""
 
     def __init__(self, config: SandboxConfig, isolation: str) -> None:
+        self._candidate_uid_base = (
+            config.uid_base if isolation == "process" and os.geteuid() == 0 else None
+        )
         self._args = json.dumps({**config.to_json(), "resolved_isolation": isolation})
         self._proc: subprocess.Popen[bytes] | None = None
         self._buffer = b""
@@ -90,10 +94,22 @@ class _Judge:
         line, self._buffer = self._buffer.split(b"\n", 1)
         return line
 
+    def close(self) -> None:
+        """Let the judge tear its sandbox down itself (closing stdin ends its loop), then kill."""
+        if self._proc is not None and self._proc.stdin is not None:
+            try:
+                self._proc.stdin.close()
+                self._proc.wait(timeout=2.0)
+            except (OSError, subprocess.TimeoutExpired):
+                pass  # kill() below
+        self.kill()
+
     def kill(self) -> None:
         if self._proc is not None:
             self._proc.kill()
             self._proc.wait()
+            if self._candidate_uid_base is not None:  # no PID namespace died with it: kill by uid
+                kill_uid(self._candidate_uid_base + self._proc.pid)
             for stream in (self._proc.stdin, self._proc.stdout):
                 if stream is not None:
                     try:
@@ -144,7 +160,7 @@ class JudgePool:
 
     def close(self) -> None:
         for judge in self._all:
-            judge.kill()
+            judge.close()
 
     def __enter__(self) -> JudgePool:
         return self

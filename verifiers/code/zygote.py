@@ -9,7 +9,7 @@ Per program (judge -> zygote on the control socket):
   1. one byte carrying the candidate's channel socket (SCM_RIGHTS), then {"cpu": seconds};
   2. fork; the child takes its own session, /dev/null as stdin, capture files as stdout/stderr,
      its private work directory, rlimits, then drops to the unprivileged uid and serves calls;
-  3. reply {"pid": pid}; wait for {"op": "finish"};
+  3. wait for {"op": "finish"} (the judge talks to the child directly meanwhile);
   4. SIGKILL every process left, reap them all, read the capture tails, remove the work dir;
      reply {"exit": ..., "stdout": tail, "stderr": tail}.
 Stdlib only, no package imports: this file is bind-mounted alone beside channel.py.
@@ -31,7 +31,7 @@ from typing import Any
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import candidate  # type: ignore[import-not-found]  # noqa: E402
-from channel import recv_msg, send_msg  # type: ignore[import-not-found]  # noqa: E402
+from channel import ChannelError, recv_msg, send_msg  # type: ignore[import-not-found]  # noqa: E402
 
 # Imported here once so that a candidate's `import re` costs nothing after the fork.
 PREIMPORT = (
@@ -58,13 +58,24 @@ def main(config: dict[str, Any]) -> None:
             return
         if not fds:
             return  # the judge hung up
-        request = recv_msg(ctrl, None, 1 << 16)
+        try:
+            request = recv_msg(ctrl, None, 1 << 16)
+        except ChannelError:
+            return
         paths = _paths(root, n)
         pid = _spawn(config, fds[0], request["cpu"], paths)
-        send_msg(ctrl, {"pid": pid})
-        if recv_msg(ctrl, None, 1 << 16).get("op") != "finish":
+        try:
+            finish = recv_msg(ctrl, None, 1 << 16).get("op") == "finish"
+        except ChannelError:
+            finish = False  # the judge hung up mid-program
+        leftovers = _cleanup(config, pid, paths)
+        try:
+            if finish:
+                send_msg(ctrl, leftovers)
+        except OSError:
+            finish = False
+        if not finish:
             return
-        send_msg(ctrl, _cleanup(config, pid, paths))
 
 
 def _paths(root: str, n: int) -> dict[str, str]:
