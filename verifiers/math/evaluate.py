@@ -188,7 +188,10 @@ def exact(node: Node) -> Fraction | None:
         a, b = exact(node[1]), exact(node[2])
         if a is None or b is None or (kind == "div" and b == 0):
             return None
-        return _OPS[kind](a, b)
+        value = _OPS[kind](a, b)
+        # A long product of big powers must not grow without bound in the caller's process.
+        big = max(value.numerator.bit_length(), value.denominator.bit_length())
+        return None if big > MAX_EXACT_BITS else value
     if kind == "pow":
         base, exp = exact(node[1]), exact(node[2])
         if base is None or exp is None or exp.denominator != 1 or (base == 0 and exp < 0):
