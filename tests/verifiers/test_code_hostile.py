@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from verifiers.code import CodeTask, ExecResult, JudgePool, SandboxConfig
+from verifiers.code.sandbox import descendants
 
 HOSTILE_TEST = "def check(candidate):\n    assert candidate(2) == 4\n    assert candidate(3) == 9\n"
 HONEST = "def f(x):\n    return x * x\n"
@@ -233,27 +234,6 @@ EXPECTED_STATUS = {  # where the cause is unambiguous, the status must say it
     "printed_passed_marker": "failed",
     "shadow_builtins_in_module": "failed",
 }
-
-
-def descendants(root: int) -> list[tuple[int, str, int]]:
-    """(pid, state, real uid) of every process below `root`."""
-    parent: dict[int, int] = {}
-    info: dict[int, tuple[str, int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/status") as f:
-                    fields = dict(line.split(":", 1) for line in f if ":" in line)
-            except OSError:
-                continue
-            parent[int(entry)] = int(fields["PPid"])
-            info[int(entry)] = (fields["State"].split()[0], int(fields["Uid"].split()[0]))
-    found, frontier = [], [root]
-    while frontier:
-        kids = [p for p, pp in parent.items() if pp in frontier]
-        found += [(k, *info[k]) for k in kids]
-        frontier = kids
-    return found
 
 
 def settled_descendants(exclude: int = -1, wait: float = 2.0) -> list[tuple[int, str, int]]:

@@ -11,6 +11,7 @@ import pytest
 
 from verifiers.code import CodeTask, JudgePool, SandboxConfig
 from verifiers.code.isolation import probe_namespaces
+from verifiers.code.sandbox import descendants
 
 FACTS = """
 import os, resource, socket
@@ -104,8 +105,6 @@ def test_process_fallback_still_confines_and_says_so_loudly(caplog):
 def _candidate_processes() -> list[int]:
     """Candidate-uid processes below this test process, once the last cleanup had its moment:
     a judge answers a pass before it collects the zygote's cleanup (which has started)."""
-    from test_code_hostile import descendants
-
     deadline = time.monotonic() + 2.0
     while True:
         left = [pid for pid, _, uid in descendants(os.getpid()) if uid >= SandboxConfig().uid_base]
@@ -117,8 +116,6 @@ def _candidate_processes() -> list[int]:
 @pytest.mark.slow
 def test_a_thousand_checks_leave_no_zombie_or_stray_process():
     """10,000 run in benchmarks/bench_code_sandbox.py; here 1,000, half of them forking daemons."""
-    from test_code_hostile import descendants
-
     tasks = [
         CodeTask(FORK_AND_DAEMONISE if i % 2 else "def f(x):\n    return x * x\n", SQUARE_TEST, "f")
         for i in range(1000)

@@ -68,24 +68,49 @@ def bwrap_prefix(config: SandboxConfig) -> list[str]:
     return [*argv, "--chdir", "/tmp"]
 
 
+def process_table() -> dict[int, tuple[int, str, int]]:
+    """pid -> (parent pid, state letter, real uid) for every process this one can see."""
+    table = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as f:
+                fields = dict(line.split(":", 1) for line in f if ":" in line)
+            table[int(entry)] = (
+                int(fields["PPid"]),
+                fields["State"].split()[0],
+                int(fields["Uid"].split()[0]),
+            )
+        except (OSError, KeyError, ValueError):  # it exited meanwhile
+            continue
+    return table
+
+
+def descendants(root: int) -> list[tuple[int, str, int]]:
+    """(pid, state, real uid) of every process below `root`: how tests see what is left."""
+    table = process_table()
+    found, frontier = [], {root}
+    while frontier:
+        frontier = {pid for pid, (ppid, _, _) in table.items() if ppid in frontier}
+        found += [(pid, table[pid][1], table[pid][2]) for pid in frontier]
+    return found
+
+
 def kill_uid(uid: int) -> None:
     """SIGKILL every process whose real uid is `uid`: the cleanup of process isolation, whose
     candidates are not confined to a PID namespace that dies with the zygote. Needs root."""
     for _ in range(
         10
     ):  # a fork racing the scan is caught by the next pass (RLIMIT_NPROC bounds it)
-        found = False
-        for entry in os.listdir("/proc"):
-            try:
-                with open(f"/proc/{entry}/status") as f:
-                    real_uid = next(int(line.split()[1]) for line in f if line.startswith("Uid:"))
-                if real_uid == uid:
-                    os.kill(int(entry), signal.SIGKILL)
-                    found = True
-            except (OSError, ValueError, StopIteration):  # not a pid, or it exited meanwhile
-                continue
-        if not found:
+        targets = [pid for pid, (_, _, real) in process_table().items() if real == uid]
+        if not targets:
             return
+        for pid in targets:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 class Sandbox:
