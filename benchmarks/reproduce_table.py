@@ -62,6 +62,9 @@ def overrides_for(row: Row, args: argparse.Namespace) -> list[str]:
         f"run.name={_run_name(row)}",
         f"run.seed={args.seed}",
         f"env.eval_episodes={args.eval_episodes}",
+        # every row trains and is evaluated on the same levels (the tiny model's pretraining ones)
+        f"env.kwargs={{level: [{args.levels}]}}",
+        f"env.eval_kwargs={{split: test, level: [{args.levels}]}}",
     ]
     if row.budget == "none":
         return [*out, "run.total_steps=0"]
@@ -160,6 +163,7 @@ def main() -> None:
     parser.add_argument("--eval-episodes", type=int, default=500, help="held-out problems")
     parser.add_argument("--evals", type=int, default=3, help="evaluations during each run")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--levels", default="1, 2", help="Arith levels, e.g. '1, 2'")
     parser.add_argument("--only", nargs="*", default=None, help="labels of the rows to run")
     args = parser.parse_args()
     rows = [r for r in ROWS if args.only is None or r.label in args.only]
