@@ -3,6 +3,7 @@ the context the whole turn-2 prompt. And the method in the loop: a dataset per i
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,6 @@ def test_star_collects_once_per_iteration(tmp_path: Path) -> None:
     assert [s for s, _ in scalars(result.run_dir, "train/reward_t1")] == [1, 3]
     assert {s for s, _ in scalars(result.run_dir, "train/kl_t1")} == {1, 3}
     assert all(v == 0 for _, v in scalars(result.run_dir, "sft/dataset_size"))
+    # the best-by-training-reward model: the first rollout's weights (nothing beat reward 0)
+    best = json.loads((result.run_dir / "best" / "best.json").read_text())
+    assert best == {"train_reward": 0.0, "step": 0}

@@ -85,3 +85,27 @@ def test_concat_and_select_keep_rows_together() -> None:
     picked = both.select([2, 1])
     assert picked.transitions == ["i->i", "i->c"]
     assert picked.second.prompt_ids == [both.second.prompt_ids[2], both.second.prompt_ids[1]]
+
+
+def test_diagnostics_kl_is_zero_at_the_reference_and_grows_after_a_change(
+    policy: Policy,
+    env,  # type: ignore[no-untyped-def]
+) -> None:
+    import torch
+
+    from agents.training.rollout import policy_diagnostics
+
+    batch = collect_rollouts(policy, env, SAMPLING, seed=3)
+    before = policy_diagnostics(policy, batch)
+    assert before["train/kl_t1"] == pytest.approx(0.0, abs=1e-6)
+    assert before["train/kl_t2"] == pytest.approx(0.0, abs=1e-6)
+    assert before["train/entropy"] > 0
+    saved = {k: v.clone() for k, v in policy.model.state_dict().items()}
+    try:
+        with torch.no_grad():
+            policy.model.lm_head.weight.mul_(3.0)  # sharper distributions: far from the reference
+        after = policy_diagnostics(policy, batch)
+    finally:
+        policy.model.load_state_dict(saved)
+    assert after["train/kl_t1"] > 0.1 and after["train/kl_t2"] > 0.1
+    assert after["train/entropy"] < before["train/entropy"]
