@@ -61,6 +61,7 @@ def overrides_for(row: Row, args: argparse.Namespace) -> list[str]:
         f"run.out_dir={args.out}",
         f"run.name={_run_name(row)}",
         f"run.seed={args.seed}",
+        f"run.torch_threads={args.threads}",
         f"env.eval_episodes={args.eval_episodes}",
         # every row trains and is evaluated on the same levels (the tiny model's pretraining ones)
         f"env.kwargs={{level: [{args.levels}]}}",
@@ -163,6 +164,9 @@ def main() -> None:
     parser.add_argument("--eval-episodes", type=int, default=500, help="held-out problems")
     parser.add_argument("--evals", type=int, default=3, help="evaluations during each run")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--threads", type=int, default=1, help="torch threads (1 is ~10x faster on a busy machine)"
+    )
     parser.add_argument("--levels", default="1, 2", help="Arith levels, e.g. '1, 2'")
     parser.add_argument("--only", nargs="*", default=None, help="labels of the rows to run")
     args = parser.parse_args()
