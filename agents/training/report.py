@@ -46,7 +46,8 @@ def load_run(run_dir: Path) -> RunSummary:
     config = yaml.safe_load(config_file.read_text()) if config_file.is_file() else {}
     return RunSummary(
         name=run_dir.name,
-        method=str(config.get("run", {}).get("method", "?")),
+        # a run with no updates evaluates its starting model: the paper's "Base" row
+        method=str(config.get("run", {}).get("method", "?")) if last["step"] > 0 else "base",
         step=int(last["step"]),
         n=int(last["counts"]["n"]),
         metrics={k.split("/", 1)[1]: float(v) for k, v in last["metrics"].items()},
