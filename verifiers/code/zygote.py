@@ -5,13 +5,16 @@ once per judge: a fork costs ~2 ms where a fresh sandboxed interpreter costs ~26
 it is PID 1 of its own PID namespace, so a candidate cannot signal it, every orphan is reparented
 to it, and `kill(-1)` from it reaches every process in the namespace and nothing outside.
 
-Per program (judge -> zygote on the control socket):
-  1. one byte carrying the candidate's channel socket (SCM_RIGHTS), then {"cpu": seconds};
-  2. fork; the child takes its own session, /dev/null as stdin, capture files as stdout/stderr,
-     its private work directory, rlimits, then drops to the unprivileged uid and serves calls;
-  3. wait for {"op": "finish"} (the judge talks to the child directly meanwhile);
-  4. SIGKILL every process left, reap them all, read the capture tails, remove the work dir;
-     reply {"exit": ..., "stdout": tail, "stderr": tail}.
+Per program, over the control socket:
+  1. fork a *spare* ahead of time: the child takes its own session, /dev/null as stdin, capture
+     files as stdout/stderr, its private work directory and rlimits, drops to the unprivileged
+     uid and waits for its program. Send the judge one byte carrying the spare's channel socket
+     (SCM_RIGHTS), then the previous program's leftovers (or {"ready": true} at first);
+  2. the judge sends the program straight to the spare and calls it; then {"op": "finish"};
+  3. SIGKILL every process left, reap them all, read the capture tails, remove the work dir:
+     the leftovers {"exit": ..., "stdout": tail, "stderr": tail}; back to 1.
+The spare is forked only after the previous program's processes are all dead, so no program
+ever shares the sandbox with the next one's process.
 Stdlib only, no package imports: this file is bind-mounted alone beside channel.py.
 """
 
@@ -38,7 +41,7 @@ PREIMPORT = (
     "array bisect cmath collections copy datetime decimal fractions functools hashlib heapq "
     "itertools math operator random re statistics string typing"
 ).split()
-PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 36, 38
+PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 4, 36, 38
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
@@ -47,33 +50,27 @@ def main(config: dict[str, Any]) -> None:
         __import__(name)
     if not config["pid1"]:  # without a PID namespace, orphans must come back to us to be reaped
         _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # no ptrace or /proc/pid/mem from a same-uid candidate
     root = config["workroot"]
     os.makedirs(os.path.join(root, "capture"), mode=0o700, exist_ok=True)
     ctrl = socket.socket(fileno=config["ctrl_fd"])
     gc.freeze()  # keep the zygote's heap shared after fork
+    leftovers: dict[str, Any] = {"ready": True}
     for n in range(1 << 62):
-        try:
-            _, fds, _, _ = socket.recv_fds(ctrl, 1, 1)
-        except OSError:
-            return
-        if not fds:
-            return  # the judge hung up
-        try:
-            request = recv_msg(ctrl, None, 1 << 16)
-        except ChannelError:
-            return
         paths = _paths(root, n)
-        pid = _spawn(config, fds[0], request["cpu"], paths)
+        pid, judge_end = _spawn(config, paths)  # the spare for the next program, set up ahead
+        try:
+            socket.send_fds(ctrl, [b"C"], [judge_end])
+            send_msg(ctrl, leftovers)
+        except OSError:
+            return  # the judge is gone
+        finally:
+            os.close(judge_end)
         try:
             finish = recv_msg(ctrl, None, 1 << 16).get("op") == "finish"
         except ChannelError:
-            finish = False  # the judge hung up mid-program
+            finish = False  # the judge hung up
         leftovers = _cleanup(config, pid, paths)
-        try:
-            if finish:
-                send_msg(ctrl, leftovers)
-        except OSError:
-            finish = False
         if not finish:
             return
 
@@ -86,7 +83,9 @@ def _paths(root: str, n: int) -> dict[str, str]:
     }
 
 
-def _spawn(config: dict[str, Any], chan_fd: int, cpu: int, paths: dict[str, str]) -> int:
+def _spawn(config: dict[str, Any], paths: dict[str, str]) -> tuple[int, int]:
+    """Fork a confined child that waits for its program; return its pid and the judge's end."""
+    judge_end, chan_fd = socket.socketpair()
     uid = config["uid"]
     os.mkdir(paths["work"], 0o700)
     if uid is not None:
@@ -97,17 +96,16 @@ def _spawn(config: dict[str, Any], chan_fd: int, cpu: int, paths: dict[str, str]
     pid = os.fork()
     if pid == 0:
         try:
-            _become_candidate(config, chan_fd, cpu, out, err, paths["work"])
+            _become_candidate(config, chan_fd.fileno(), out, err, paths["work"])
         finally:
             os._exit(70)
-    for fd in (chan_fd, out, err):
+    for fd in (out, err):
         os.close(fd)
-    return pid
+    chan_fd.close()
+    return pid, judge_end.detach()
 
 
-def _become_candidate(
-    config: dict[str, Any], chan_fd: int, cpu: int, out: int, err: int, work: str
-) -> None:
+def _become_candidate(config: dict[str, Any], chan_fd: int, out: int, err: int, work: str) -> None:
     """In the child: confine, drop privileges, then serve the judge. Never returns normally."""
     os.setsid()
     devnull = os.open(os.devnull, os.O_RDONLY)
@@ -118,7 +116,7 @@ def _become_candidate(
     os.environ.clear()
     limits = {
         resource.RLIMIT_AS: config["memory_bytes"],
-        resource.RLIMIT_CPU: cpu,
+        resource.RLIMIT_CPU: config["max_cpu_seconds"],  # lowered per program in candidate.serve
         resource.RLIMIT_NPROC: config["max_processes"],
         resource.RLIMIT_FSIZE: config["file_bytes"],
         resource.RLIMIT_NOFILE: config["open_files"],
