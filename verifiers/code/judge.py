@@ -9,7 +9,13 @@ least once, and no call broke the protocol (see session.py).
 Names the test uses come from, in order of trust: the test itself and the trusted prelude; the
 standard-library module of that name (MBPP's `sys.getsizeof` without an import); the candidate's
 module (functions and classes as proxies, plain-data globals copied, other objects as handles).
-Builtins are never taken from the candidate, so shadowing `abs` or `isinstance` buys nothing.
+Builtins are never taken from the candidate, so shadowing `abs` or `isinstance` buys nothing
+(unless the task names them in `candidate_names`: MBPP 126 is a function called `sum`).
+
+Statuses: `failed` when the test code raised (an assertion, or e.g. a TypeError on a wrong
+answer); `error` when the candidate raised, did not load, lacks the entry point, returned
+something that is not plain data, or died; `timeout` / `memory` for those limits; and
+`sandbox_error` when our own machinery failed. Only `passed` passes.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The judge's handle on its sandbox: starts bwrap + the zygote, asks it for one child per program.
+"""The judge's handle on its sandbox: starts bwrap + the zygote, which keeps one confined child
+ready (forked after the previous program's cleanup) and hands over its channel.
 
 Isolation ("namespaces"): bubblewrap as root, without a user namespace, so the zygote is real
 root with only the capabilities it needs to confine children (setuid/setgid to drop, kill and
