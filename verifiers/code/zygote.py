@@ -24,6 +24,7 @@ import ctypes
 import gc
 import json
 import os
+import platform
 import resource
 import shutil
 import signal
@@ -42,6 +43,8 @@ PREIMPORT = (
     "itertools math operator random re statistics string typing"
 ).split()
 PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 4, 36, 38
+IPC_RMID, KEYCTL_CLEAR, KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING = 0, 7, -4, -5
+SYS_KEYCTL = {"x86_64": 250, "aarch64": 219}.get(platform.machine())
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
@@ -155,12 +158,55 @@ def _cleanup(config: dict[str, Any], pid: int, paths: dict[str, str]) -> dict[st
             break  # nothing left: every descendant was reparented to us and reaped
         if done == pid:
             status = code
+    _forget(config["uid"])
     result = {"exit": _describe_status(status)}
     for stream in ("stdout", "stderr"):
         result[stream] = _tail(paths[stream], config["tail_bytes"])
         os.unlink(paths[stream])
     shutil.rmtree(paths["work"], onerror=_force_remove)
     return result
+
+
+def _forget(uid: int | None) -> None:
+    """Remove state that outlives processes: SysV IPC objects and the uid's kernel keyrings.
+
+    Why: the next program runs as the same uid in the same IPC namespace, and a program could
+    leave it a note (say, after which of its answers the tests stopped calling). Checking
+    /proc costs microseconds; the fork that removes them as that uid happens only when needed.
+    """
+    ipc = [
+        (kind, int(line.split()[1]))
+        for kind in ("shm", "sem", "msg")
+        for line in _lines(f"/proc/sysvipc/{kind}")[1:]
+    ]
+    owner = str(uid if uid is not None else os.getuid())
+    keys = any(line.split(":")[0].strip() == owner for line in _lines("/proc/key-users"))
+    if not ipc and not keys:
+        return
+    remover = os.fork()
+    if remover == 0:
+        try:
+            if uid is not None:
+                os.setresuid(uid, uid, uid)  # exactly the candidate's objects: only the owner may
+            for kind, ident in ipc:
+                if kind == "sem":
+                    _libc.semctl(ident, 0, IPC_RMID)
+                else:
+                    getattr(_libc, f"{kind}ctl")(ident, IPC_RMID, None)
+            if keys and SYS_KEYCTL is not None:
+                for ring in (KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING):
+                    _libc.syscall(SYS_KEYCTL, KEYCTL_CLEAR, ring)
+        finally:
+            os._exit(0)
+    os.waitpid(remover, 0)
+
+
+def _lines(path: str) -> list[str]:
+    try:
+        with open(path) as f:
+            return f.read().splitlines()
+    except OSError:
+        return []
 
 
 def _kill_uid(uid: int) -> None:
