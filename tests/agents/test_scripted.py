@@ -75,3 +75,20 @@ def test_train_split_evaluation_draws_fresh_seeded_problems():
     )
     assert [e.problem_id for e in a.episodes] == [e.problem_id for e in b.episodes]
     assert a.overall.acc_t2 == 1.0
+
+
+def test_evaluate_rejects_what_it_cannot_batch():
+    import gymnasium as gym
+
+    single = gym.make("SelfCorrect-Arith-v0")
+    with pytest.raises(TypeError, match="SelfCorrectVectorEnv"):
+        score_env.evaluate(load_agent("scripted:oracle"), single, n_problems=2)  # type: ignore[arg-type]
+
+
+def test_evaluate_rejects_short_agent_output():
+    class Mute:
+        def act(self, observations, infos):
+            return []
+
+    with pytest.raises(ValueError, match="returned 0 responses for 4"):
+        score_env.evaluate(Mute(), "SelfCorrect-Arith-v0", n_problems=4, batch_size=4)
