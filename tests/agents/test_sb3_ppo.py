@@ -60,16 +60,15 @@ def test_random_predictor_baseline_is_near_zero():
     assert m.n == 200 and Comparison.mean_reward(m) < 0.15
 
 
-@pytest.fixture
-def one_thread():
-    """One torch thread, so the seeded run is reproducible whatever the machine's core count."""
+@pytest.fixture(autouse=True)
+def restore_torch_threads():
+    """train() sets torch's thread count (SB3PPOConfig.torch_threads); give it back afterwards."""
     before = torch.get_num_threads()
-    torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
 
 
-def test_ppo_learns_to_beat_a_random_policy(tmp_path, one_thread):
+def test_ppo_learns_to_beat_a_random_policy(tmp_path):
     """15k tokens (~5 s of CPU): the greedy policy answers most tiny problems, random almost none."""
     config = SB3PPOConfig(total_timesteps=15_000, seed=0, checkpoint_every=0)
     model = train(config, tmp_path)
