@@ -107,3 +107,30 @@ def test_oracle_is_right_on_all_of_math500(shared_data):
         "4",
         "5",
     }
+
+
+def test_hub_fallback_when_no_local_data(tmp_path, monkeypatch):
+    """No data_path, env var or shared file: records come from `datasets.load_dataset`
+    (replaced here by a stand-in, since these machines have no hub)."""
+    datasets = pytest.importorskip("datasets")
+    calls = []
+
+    def load_dataset(name, config=None, split=None):
+        calls.append((name, config, split))
+        return [
+            {
+                "problem": f"{config} {split}?",
+                "solution": "\\boxed{1}",
+                "type": "Algebra",
+                "level": "Level 2",
+            }
+        ]
+
+    monkeypatch.setenv("SCORE_ENV_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("SCORE_ENV_MATH_PATH", raising=False)
+    monkeypatch.setattr(datasets, "load_dataset", load_dataset)
+    task = MathTask(split="train")
+    assert [c[0] for c in calls] == ["EleutherAI/hendrycks_math"] * 7
+    assert len(task.problem_ids) == 7 and task.problem(task.problem_ids[0]).level == 2
+    MathTask(split="test")
+    assert calls[-1] == ("HuggingFaceH4/MATH-500", None, "test")
