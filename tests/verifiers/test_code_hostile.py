@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from verifiers.code import CodeTask, ExecResult, JudgePool, SandboxConfig
-from verifiers.code.sandbox import descendants
+from verifiers.code.sandbox import descendants, process_table
 
 HOSTILE_TEST = "def check(candidate):\n    assert candidate(2) == 4\n    assert candidate(3) == 9\n"
 HONEST = "def f(x):\n    return x * x\n"
@@ -247,16 +247,31 @@ EXPECTED_STATUS = {  # where the cause is unambiguous, the status must say it
 }
 
 
-def settled(judges: int, exclude: int = -1, wait: float = 3.0) -> list[tuple[int, str, int]]:
-    """descendants() once they look settled, or after `wait` seconds: every judge has exactly
-    one candidate-uid process (its spare, forked ahead for the next program) and none is a
-    zombie. A judge answers a pass before it collects the cleanup, so allow a moment."""
+def settled(judges: list[int], wait: float = 3.0) -> list[tuple[int, str, int]]:
+    """The judges' processes and their descendants once settled, or after `wait` seconds:
+    each judge has exactly one candidate-uid process (its spare, forked ahead for the next
+    program) and none is a zombie. A judge answers a pass before it collects the cleanup."""
     deadline = time.monotonic() + wait
     while True:
-        left = [p for p in descendants(os.getpid()) if p[0] != exclude]
+        table = process_table()
+        left = [(p, table[p][1], table[p][2]) for p in judges if p in table]
+        left += [p for judge in judges for p in descendants(judge)]
         per_uid = Counter(uid for _, _, uid in left if uid != 0)
-        ok = all(state != "Z" for _, state, _ in left) and list(per_uid.values()) == [1] * judges
+        ok = all(state != "Z" for _, state, _ in left) and sorted(per_uid.values()) == [1] * len(
+            judges
+        )
         if ok or time.monotonic() > deadline:
+            return left
+
+
+def left_after_close(judges: list[int], wait: float = 3.0) -> list[int]:
+    """Any process, anywhere on the host, that is one of the closed pool's judges or runs as
+    one of their candidate uids (after a pool closes nothing may stay, orphaned or not)."""
+    uids = {SandboxConfig().uid_base + p for p in judges}
+    deadline = time.monotonic() + wait
+    while True:
+        left = [p for p, (_, _, uid) in process_table().items() if p in judges or uid in uids]
+        if not left or time.monotonic() > deadline:
             return left
 
 
@@ -296,8 +311,9 @@ def outcomes(host):
         with ThreadPoolExecutor(2) as ex:
             results = dict(zip(programs, ex.map(run, programs), strict=True))
         honest_after = pool.check(CodeTask(HONEST, HOSTILE_TEST, "f"), TIMEOUT)
-        during = settled(2, exclude=host["sentinel"].pid)
-    after = settled(0, exclude=host["sentinel"].pid)
+        judges = pool.judge_pids()
+        during = settled(judges)
+    after = left_after_close(judges)
     yield {"results": results, "honest_after": honest_after, "during": during, "after": after}
 
 

@@ -7,7 +7,7 @@ import logging
 import os
 
 import pytest
-from test_code_hostile import settled
+from test_code_hostile import left_after_close, settled
 
 from verifiers.code import CodeTask, JudgePool, SandboxConfig
 from verifiers.code.isolation import probe_namespaces
@@ -95,11 +95,12 @@ def test_process_fallback_still_confines_and_says_so_loudly(caplog):
         assert pool.check(CodeTask(FACTS, PROCESS_TEST, "leave_marker")).passed
         daemons = pool.check(CodeTask(FORK_AND_DAEMONISE, SQUARE_TEST, "f"))
         assert daemons.passed, daemons
-        left = settled(1)  # the daemons were killed by uid: only the next spare remains
+        judges = pool.judge_pids()
+        left = settled(judges)  # the daemons were killed by uid: only the next spare remains
         assert sum(uid != 0 for _, _, uid in left) == 1, left
         loop = pool.check(CodeTask("def f(x):\n    while True: pass\n", SQUARE_TEST, "f"), 0.5)
         assert loop.status == "timeout"
-    assert settled(0) == []
+    assert left_after_close(judges) == []
 
 
 @pytest.mark.slow
@@ -111,8 +112,9 @@ def test_a_thousand_checks_leave_no_zombie_or_stray_process():
     ]
     with JudgePool(2) as pool:
         results = pool.check_many(tasks)
-        left = settled(2)
+        judges = pool.judge_pids()
+        left = settled(judges)
     assert all(r.passed for r in results), [r for r in results if not r.passed][:3]
     assert all(state != "Z" for _, state, _ in left), left
     assert len(left) == 2 * 4, left  # per judge: itself, bwrap, the zygote, one spare
-    assert settled(0) == []
+    assert left_after_close(judges) == []

@@ -94,6 +94,10 @@ class _Judge:
         line, self._buffer = self._buffer.split(b"\n", 1)
         return line
 
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
     def close(self) -> None:
         """Let the judge tear its sandbox down itself (closing stdin ends its loop), then kill."""
         if self._proc is not None and self._proc.stdin is not None:
@@ -157,6 +161,10 @@ class JudgePool:
 
                 results = tqdm(results, total=len(tasks), desc="code checks", unit="prog")
             return list(results)
+
+    def judge_pids(self) -> list[int]:
+        """The running judges' pids (diagnostics: their candidates run as uid_base + pid)."""
+        return [judge.pid for judge in self._all if judge.pid is not None]
 
     def close(self) -> None:
         for judge in self._all:
