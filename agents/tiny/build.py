@@ -40,15 +40,29 @@ def cache_root() -> Path:
 _NOT_IN_HASH = ("threads", "eval_every_steps", "eval_problems_per_level")  # do not change weights
 
 
+def _hashed_fields(config: dict[str, Any]) -> dict[str, Any]:
+    fields = {k: v for k, v in config.items() if k not in _NOT_IN_HASH}
+    if fields.get("init_from") is None:
+        fields.pop("init_from", None)  # a from-scratch recipe keeps the hash it had before
+    else:
+        fields["init_from"] = _hashed_fields(fields["init_from"])
+    return fields
+
+
 def config_hash(config: PretrainConfig) -> str:
-    fields = {k: v for k, v in dataclasses.asdict(config).items() if k not in _NOT_IN_HASH}
+    fields = _hashed_fields(dataclasses.asdict(config))
     payload = json.dumps({"data_version": DATA_VERSION, **fields}, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:12]
 
 
 def tiny_model_dir(config: PretrainConfig | None = None, cache_dir: Path | None = None) -> Path:
-    config = config or PretrainConfig()
+    config = config or TINY_RECIPE
     return Path(cache_dir or cache_root()) / "tiny" / f"arith-{config_hash(config)}"
+
+
+TINY_RECIPE = PretrainConfig(init_from=PretrainConfig(), max_steps=1500, lr=2e-3)
+"""The default tiny model: 1500 steps from scratch, then a second 1500-step cosine cycle (measured
+here: 1500 steps alone leave greedy turn-1 accuracy at a few percent, short of the 30-70% band)."""
 
 
 def ensure_tiny_model(
@@ -58,8 +72,9 @@ def ensure_tiny_model(
     progress: bool = True,
     eval_problems: int = 1000,
 ) -> Path:
-    """The directory of the tiny model pretrained with `config`, training it first if needed."""
-    config = config or PretrainConfig()
+    """The directory of the tiny model pretrained with `config` (default TINY_RECIPE), training
+    it first if needed."""
+    config = config or TINY_RECIPE
     target = tiny_model_dir(config, cache_dir)
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target.with_name(target.name + ".lock"), "w") as lock:
@@ -67,8 +82,13 @@ def ensure_tiny_model(
         if (target / "pretrain.json").is_file() and not force:
             return target
         work = target.with_name(target.name + ".partial")  # a killed build resumes from here
+        init = None
+        if config.init_from is not None:
+            init = ensure_tiny_model(
+                config.init_from, cache_dir, progress=progress, eval_problems=0
+            )
         started = time.monotonic()
-        model, tokenizer, result = pretrain(config, work, progress=progress)
+        model, tokenizer, result = pretrain(config, work, progress=progress, init_weights=init)
         model.save_pretrained(work)
         tokenizer.save_pretrained(work)
         record = {

@@ -11,6 +11,10 @@ import dataclasses
 import json
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from agents.tiny.pretrain import PretrainConfig
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,19 +41,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from agents.tiny.build import ensure_tiny_model
-    from agents.tiny.pretrain import PretrainConfig
+    from agents.tiny.build import TINY_RECIPE, ensure_tiny_model
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    config = PretrainConfig()
+    config = TINY_RECIPE
     if args.steps is not None:
         config = dataclasses.replace(config, max_steps=args.steps)
-    if args.levels is not None:
-        config = dataclasses.replace(
-            config, mix=dataclasses.replace(config.mix, levels=tuple(args.levels))
-        )
-    if args.seed is not None:
-        config = dataclasses.replace(config, seed=args.seed)
+    for phase in ("levels", "seed"):
+        value = getattr(args, phase)
+        if value is not None:  # applies to both pretraining cycles
+            config = _with(config, phase, tuple(value) if phase == "levels" else value)
     path = ensure_tiny_model(
         config, args.cache_dir, force=args.force, eval_problems=args.eval_problems
     )
@@ -68,3 +69,12 @@ def run(args: argparse.Namespace) -> int:
                 f"i→c {m['delta_i2c']:.1%}  c→i {m['delta_c2i']:.1%}  (n={m['n']})"
             )
     return 0
+
+
+def _with(config: PretrainConfig, name: str, value: Any) -> PretrainConfig:
+    """`config` with `levels` or `seed` set in it and in the cycle it starts from."""
+    init = None if config.init_from is None else _with(config.init_from, name, value)
+    if name == "levels":
+        mix = dataclasses.replace(config.mix, levels=value)
+        return dataclasses.replace(config, mix=mix, init_from=init)
+    return dataclasses.replace(config, seed=value, init_from=init)

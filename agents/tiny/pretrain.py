@@ -45,9 +45,9 @@ class PretrainConfig:
     """Architecture."""
     mix: DataMix = field(default_factory=DataMix)
     """Levels and one-/two-turn composition of the data."""
-    max_steps: int = 900
-    """Optimiser steps (about 7.4M tokens: ~5 minutes at MEASURED.md's ~25k tokens/s on an idle
-    2-core machine; much longer on a shared one)."""
+    max_steps: int = 1500
+    """Optimiser steps (about 12M tokens: ~8 minutes at MEASURED.md's ~25k tokens/s on an idle
+    2-core machine; much longer on a shared one). 900 steps left the model at ~1% greedy."""
     time_budget_s: float | None = None
     """Optional wall-clock cap; whichever budget runs out first ends training."""
     tokens_per_batch: int = 8192
@@ -60,8 +60,9 @@ class PretrainConfig:
     """Linear warmup."""
     weight_decay: float = 0.01
     """AdamW weight decay."""
-    bf16: bool = True
-    """bf16 autocast for the forward pass (about 1.2x faster for this size on CPU)."""
+    bf16: bool = False
+    """bf16 autocast for the forward pass (about 1.2x faster for this size on CPU, but a 0.43M
+    model is precision-sensitive; fp32 is the measured recipe)."""
     threads: int | None = None
     """torch intra-op threads; None: all cores when the machine is idle, 1 when its load average
     says the cores are busy (measured here: a 2-thread step is 2-4x slower than a 1-thread step
@@ -72,8 +73,15 @@ class PretrainConfig:
     """Held-out problems per level in those periodic evaluations."""
     seed: int = 0
     """Initialisation and data order."""
+    init_from: PretrainConfig | None = None
+    """Continue from the weights that config builds (a second warmup + cosine cycle with a fresh
+    optimiser) instead of a random initialisation; `agents.tiny.build` builds it first."""
 
     def __post_init__(self) -> None:
+        if self.init_from is not None and self.init_from.model != self.model:
+            raise ValueError(
+                f"PretrainConfig.init_from builds {self.init_from.model}, not this config's {self.model}"
+            )
         if self.time_budget_s is not None and self.time_budget_s <= 0:
             raise ValueError(
                 f"PretrainConfig.time_budget_s must be > 0, got {self.time_budget_s!r}"
@@ -191,13 +199,18 @@ def train_step(
 
 
 def pretrain(
-    config: PretrainConfig, out_dir: Path, progress: bool = True
+    config: PretrainConfig, out_dir: Path, progress: bool = True, init_weights: Path | None = None
 ) -> tuple[GPT2LMHeadModel, PreTrainedTokenizerBase, PretrainResult]:
-    """Train from scratch (or resume from `out_dir`'s checkpoint); logs go to `out_dir/logs`."""
+    """Train from scratch, or from `init_weights` (the model dir `config.init_from` built), or
+    resume from `out_dir`'s checkpoint; logs go to `out_dir/logs`."""
+    if (config.init_from is None) != (init_weights is None):
+        raise ValueError("pretrain: give init_weights exactly when config.init_from is set")
     out_dir.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(config.threads or _free_cores())
     tokenizer = build_char_tokenizer()
     model = build_tiny_model(tokenizer, config.model, seed=config.seed)
+    if init_weights is not None:
+        model.load_state_dict(GPT2LMHeadModel.from_pretrained(init_weights).state_dict())
     optimizer = torch.optim.AdamW(
         model.parameters(), lr=config.lr, weight_decay=config.weight_decay, betas=(0.9, 0.95)
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -41,6 +42,15 @@ def test_quick_pretraining_learns_and_is_cached(tmp_path: Path) -> None:
     started = time.monotonic()
     assert ensure_tiny_model(QUICK, cache_dir=tmp_path) == path  # reused, not retrained
     assert time.monotonic() - started < 1.0
+    # A second cycle starts from the first cycle's weights (built once, then reused).
+    second = dataclasses.replace(QUICK, init_from=QUICK, max_steps=5)
+    continued = json.loads(
+        (
+            ensure_tiny_model(second, tmp_path, progress=False, eval_problems=0) / "pretrain.json"
+        ).read_text()
+    )
+    assert continued["steps"] == 5
+    assert continued["first_loss"] < 0.6 * record["first_loss"]
 
 
 def test_schedule_warms_up_then_decays() -> None:
@@ -54,5 +64,7 @@ def test_schedule_warms_up_then_decays() -> None:
 def test_config_is_validated() -> None:
     with pytest.raises(ValueError, match="max_steps"):
         PretrainConfig(max_steps=0)
+    with pytest.raises(ValueError, match="init_from"):
+        PretrainConfig(init_from=QUICK)  # a different architecture cannot be continued
     with pytest.raises(ValueError, match="n_embd"):
         TinyModelConfig(n_embd=30, n_head=4)
