@@ -167,8 +167,7 @@ class Sandbox:
         finally:
             theirs.close()
         self._ctrl = ours
-        self._pending = True  # the zygote's first message: its first spare and {"ready": true}
-        self.collect(STARTUP_TIMEOUT)
+        self._receive_spare(STARTUP_TIMEOUT)  # the zygote is up once it sends its first child
 
     def run(self) -> socket.socket:
         """The channel of a fresh confined child, forked and set up ahead of time; the
@@ -176,10 +175,23 @@ class Sandbox:
         self.collect_pending()
         if self._ctrl is None:
             self._start()
+        elif self._spare is None:
+            self._receive_spare(CONTROL_TIMEOUT)
         spare, self._spare = self._spare, None
-        if spare is None:
-            raise SandboxError("the sandbox has no child ready")
+        assert spare is not None
         return spare
+
+    def _receive_spare(self, timeout: float) -> None:
+        assert self._ctrl is not None
+        try:
+            self._ctrl.settimeout(timeout)
+            _, fds, _, _ = socket.recv_fds(self._ctrl, 1, 1)
+            if len(fds) != 1:
+                raise ChannelError("the zygote sent no channel")
+        except (OSError, ChannelError) as e:
+            self.close()
+            raise SandboxError(f"the sandbox has no child ready: {e}") from e
+        self._spare = socket.socket(fileno=fds[0])
 
     def request_finish(self) -> None:
         """Have the zygote kill everything the program left (it does so at once), reap it all,
@@ -194,16 +206,11 @@ class Sandbox:
         self._pending = True
 
     def collect(self, timeout: float = CONTROL_TIMEOUT) -> dict[str, Any]:
-        """The zygote's answer to a finish: the next spare's channel, then the leftovers."""
+        """The zygote's answer to a finish (it forks the next spare after sending it)."""
         if self._ctrl is None or not self._pending:
             raise SandboxError("collect without a finish request")
         self._pending = False
         try:
-            self._ctrl.settimeout(timeout)
-            _, fds, _, _ = socket.recv_fds(self._ctrl, 1, 1)
-            if len(fds) != 1:
-                raise ChannelError("the zygote sent no channel")
-            self._spare = socket.socket(fileno=fds[0])
             return recv_msg(self._ctrl, time.monotonic() + timeout, 1 << 20)
         except (OSError, ChannelError) as e:
             self.close()

@@ -9,10 +9,10 @@ Per program, over the control socket:
   1. fork a *spare* ahead of time: the child takes its own session, /dev/null as stdin, capture
      files as stdout/stderr, its private work directory and rlimits, drops to the unprivileged
      uid and waits for its program. Send the judge one byte carrying the spare's channel socket
-     (SCM_RIGHTS), then the previous program's leftovers (or {"ready": true} at first);
+     (SCM_RIGHTS);
   2. the judge sends the program straight to the spare and calls it; then {"op": "finish"};
-  3. SIGKILL every process left, reap them all, read the capture tails, remove the work dir:
-     the leftovers {"exit": ..., "stdout": tail, "stderr": tail}; back to 1.
+  3. SIGKILL every process left, reap them all, read the capture tails, remove the work dir;
+     reply with the leftovers {"exit": ..., "stdout": tail, "stderr": tail}; back to 1.
 The spare is forked only after the previous program's processes are all dead, so no program
 ever shares the sandbox with the next one's process.
 Stdlib only, no package imports: this file is bind-mounted alone beside channel.py.
@@ -58,13 +58,11 @@ def main(config: dict[str, Any]) -> None:
     os.makedirs(os.path.join(root, "capture"), mode=0o700, exist_ok=True)
     ctrl = socket.socket(fileno=config["ctrl_fd"])
     gc.freeze()  # keep the zygote's heap shared after fork
-    leftovers: dict[str, Any] = {"ready": True}
     for n in range(1 << 62):
         paths = _paths(root, n)
         pid, judge_end = _spawn(config, paths)  # the spare for the next program, set up ahead
         try:
             socket.send_fds(ctrl, [b"C"], [judge_end])
-            send_msg(ctrl, leftovers)
         except OSError:
             return  # the judge is gone
         finally:
@@ -74,6 +72,11 @@ def main(config: dict[str, Any]) -> None:
         except ChannelError:
             finish = False  # the judge hung up
         leftovers = _cleanup(config, pid, paths)
+        try:
+            if finish:  # answer before forking the next spare: the judge is waiting for this
+                send_msg(ctrl, leftovers)
+        except OSError:
+            finish = False
         if not finish:
             return
 
