@@ -3,6 +3,8 @@ TokenPolicyAgent adapter reproduces the wrapper's MDP under `score_env.evaluate`
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -136,3 +138,19 @@ def test_cli_config_precedence_defaults_yaml_flags(tmp_path):
     path.write_text("max_operands: 9\n")
     with pytest.raises(SystemExit, match="unknown keys \\['max_operands'\\]"):
         resolve_config(parser.parse_args(["--config", str(path)]))
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((Path(__file__).resolve().parents[2] / "configs" / "sb3").glob("*.yaml")),
+    ids=lambda p: p.name,
+)
+def test_every_shipped_sb3_config_loads(path):
+    import argparse
+
+    from agents.sb3_ppo_command import add_arguments, resolve_config
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    config = resolve_config(parser.parse_args(["--config", str(path)]))
+    assert isinstance(config, SB3PPOConfig)
