@@ -17,9 +17,13 @@ Public API (what the trainers build on):
   each (B, T), mask 1 on response tokens only (prompt, instruction and padding excluded);
   `.reference_logprobs(...)` (no grad); `.score(...) -> ScoredResponses(logprobs, mask, entropy)`.
 - `per_token_kl(logprobs, ref_logprobs, "k1"|"k2"|"k3")`, `masked_mean`, `masked_sum`.
-- `PolicyAgent(policy, sampling=GREEDY)`: the evaluation Agent.
+- `PolicyAgent(policy, sampling=GREEDY, seed=0)`: the evaluation Agent (token-exact turn 2 too).
+
+Devices: "auto" picks CUDA with bfloat16 when available, else CPU float32. The model stays in eval
+mode (no dropout) so that sampling and scoring are the same distribution.
 """
 
+from agents.policy.agent import PolicyAgent
 from agents.policy.config import GREEDY, LoraSettings, PolicyConfig, SamplingConfig
 from agents.policy.policy import Policy, TurnSamples
 from agents.policy.scoring import (
@@ -34,6 +38,7 @@ __all__ = [
     "GREEDY",
     "LoraSettings",
     "Policy",
+    "PolicyAgent",
     "PolicyConfig",
     "ResponseLogprobs",
     "SamplingConfig",
