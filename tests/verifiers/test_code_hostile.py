@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from verifiers.code import CodeTask, ExecResult, JudgePool, SandboxConfig
+from verifiers.code.isolation import probe_namespaces
 from verifiers.code.sandbox import descendants, process_table
 
 HOSTILE_TEST = "def check(candidate):\n    assert candidate(2) == 4\n    assert candidate(3) == 9\n"
@@ -226,6 +227,12 @@ HOSTILE: dict[str, str] = {
 }
 
 TIMEOUT = 1.0
+_NO_NAMESPACES = probe_namespaces(SandboxConfig())
+pytestmark = pytest.mark.skipif(
+    _NO_NAMESPACES is not None,
+    reason=f"these host checks assume namespace isolation, unavailable here: {_NO_NAMESPACES} "
+    "(the process fallback has its own test in test_code_isolation.py)",
+)
 SECRET = "SCORE_ENV_TEST_SECRET"
 EXPECTED_STATUS = {  # where the cause is unambiguous, the status must say it
     "infinite_loop_at_import": "timeout",

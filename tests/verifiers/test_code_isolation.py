@@ -104,7 +104,7 @@ def test_process_fallback_still_confines_and_says_so_loudly(caplog):
 
 
 @pytest.mark.slow
-def test_a_thousand_checks_leave_no_zombie_or_stray_process():
+def test_a_thousand_checks_leave_no_zombie_or_stray_process(namespaces):
     """10,000 run in benchmarks/bench_code_sandbox.py; here 1,000, half of them forking daemons."""
     tasks = [
         CodeTask(FORK_AND_DAEMONISE if i % 2 else "def f(x):\n    return x * x\n", SQUARE_TEST, "f")
