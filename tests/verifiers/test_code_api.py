@@ -101,3 +101,29 @@ def test_bad_task_fields_are_clear_errors():
         CodeTask(SQUARE, SQUARE_TEST, "not a name")
     with pytest.raises(ValueError, match="workers must be a positive int"):
         JudgePool(0)
+
+
+SWALLOWING_TEST = """
+def check(candidate):
+    try:
+        candidate(2)
+    except BaseException:
+        pass
+"""
+
+
+@pytest.mark.parametrize(
+    "program",
+    [
+        "def f(x):\n    while True:\n        pass\n",
+        "def f(x):\n    yield 1\n",
+        "import sys\ndef f(x):\n    sys.exit(0)\n",
+    ],
+    ids=["timeout", "generator", "sys_exit"],
+)
+def test_a_test_that_swallows_everything_cannot_hide_a_violation_or_timeout(program):
+    """Timeouts and protocol violations are sticky: the judge fails the check even when the
+    (trusted, but careless) test code catches BaseException and carries on."""
+    with JudgePool(1) as pool:
+        result = pool.check(CodeTask(program, SWALLOWING_TEST, "f"), 0.5)
+    assert not result.passed and result.status in ("timeout", "error"), result
