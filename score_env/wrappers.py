@@ -26,10 +26,14 @@ def progress_bonus(r1: float, r2: float, alpha: float) -> float:
     return alpha * (r2 - r1)
 
 
-class ScoreShaping(gym.Wrapper):  # type: ignore[type-arg]
-    """Adds α(r2 - r1) to the last turn's reward; the bonus is also put in `info["bonus"]`."""
+class ScoreShaping(gym.Wrapper, gym.utils.RecordConstructorArgs):  # type: ignore[type-arg]
+    """Adds α(r2 - r1) to the last turn's reward; the bonus is also put in `info["bonus"]`.
+
+    It records its constructor args so that gymnasium can re-make a stack that contains it
+    (`check_env`'s close check and `env.spec` rely on that)."""
 
     def __init__(self, env: gym.Env, alpha: float = 10.0) -> None:  # type: ignore[type-arg]
+        gym.utils.RecordConstructorArgs.__init__(self, alpha=alpha)
         super().__init__(env)
         self.alpha = float(alpha)  # α, the paper's Stage II bonus coefficient
 
