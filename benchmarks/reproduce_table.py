@@ -2,7 +2,7 @@
 embedded tiny model, one after the other, then the table and the plot.
 
     nice -n 10 python benchmarks/reproduce_table.py --out runs/table --rl-steps 60 --stage-one-steps 20 \
-        --sft-steps 30 --eval-episodes 500
+        --sft-steps 60 --eval-episodes 500
 
 Rows: Base (the pretrained tiny model, no training), STaR (D_STaR), Pair-SFT (D_SFT), SCoRe, and
 SCoRe's Table 4 ablations (w/o Stage I, w/o reward shaping, w/o multi-turn training, STaR instead
@@ -160,7 +160,7 @@ def main() -> None:
         "--rl-steps", type=int, default=60, help="updates of SCoRe and each ablation"
     )
     parser.add_argument("--stage-one-steps", type=int, default=20, help="of those, Stage I updates")
-    parser.add_argument("--sft-steps", type=int, default=30, help="updates of STaR and Pair-SFT")
+    parser.add_argument("--sft-steps", type=int, default=60, help="updates of STaR and Pair-SFT")
     parser.add_argument("--eval-episodes", type=int, default=500, help="held-out problems")
     parser.add_argument("--evals", type=int, default=3, help="evaluations during each run")
     parser.add_argument("--seed", type=int, default=0)

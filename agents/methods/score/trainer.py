@@ -6,7 +6,7 @@ Per update (`prepare` then `loss` on each micro-batch, see `agents.training.meth
    Steps `0 .. stage_one_steps-1` are Stage I (Eq. 3); the rest are Stage II, by REINFORCE with
    the shaped reward (Eq. 4), or one of the Table 4 ablations (single-turn REINFORCE, STaR).
 2. Sample `env.num_envs` two-turn episodes, k = `samples_per_prompt` per problem (leave-one-out
-   groups), with the policy at temperature `policy.temperature` (1.0 in the paper).
+   groups), with the policy at temperature `sampling.temperature` (1.0 in the paper).
    In Stage II a step's first attempts come from the frozen base model with probability
    `base_first_attempt_fraction` (section 5.2); that step's turn 1 then gets no gradient.
 3. REINFORCE phases: log probabilities of both turns under the frozen reference, each turn's
@@ -109,8 +109,9 @@ class ScoreMethod:
             metrics["score/star_kept"] = float(len(examples))
             return self.star.step_data(rollout, metrics)
         micro = self._reinforce_batches(rollout, _OBJECTIVE[phase], train_turn1=not use_base)
+        # Trained on: both turns' responses of every episode (the loop adds the generated ones).
         return StepData(
-            micro, rollout, metrics, n_samples=len(rollout), n_tokens=rollout.n_tokens()
+            micro, rollout, metrics, n_samples=2 * len(rollout), n_tokens=rollout.n_tokens()
         )
 
     def _mix_base(self, step: int) -> bool:
