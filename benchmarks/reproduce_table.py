@@ -62,6 +62,7 @@ def overrides_for(row: Row, args: argparse.Namespace) -> list[str]:
         f"run.name={_run_name(row)}",
         f"run.seed={args.seed}",
         f"run.torch_threads={args.threads}",
+        f"policy.model={args.model}",
         f"env.eval_episodes={args.eval_episodes}",
         # every row trains and is evaluated on the same levels (the tiny model's pretraining ones)
         f"env.kwargs={{level: [{args.levels}]}}",
@@ -166,6 +167,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--threads", type=int, default=1, help="torch threads (1 is ~10x faster on a busy machine)"
+    )
+    parser.add_argument(
+        "--model", default="tiny", help="'tiny' (the embedded default) or a model directory"
     )
     parser.add_argument("--levels", default="1, 2", help="Arith levels, e.g. '1, 2'")
     parser.add_argument("--only", nargs="*", default=None, help="labels of the rows to run")
