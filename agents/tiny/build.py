@@ -61,8 +61,9 @@ def tiny_model_dir(config: PretrainConfig | None = None, cache_dir: Path | None 
 
 
 TINY_RECIPE = PretrainConfig(init_from=PretrainConfig(), max_steps=1500, lr=2e-3)
-"""The default tiny model: 1500 steps from scratch, then a second 1500-step cosine cycle (measured
-here: 1500 steps alone leave greedy turn-1 accuracy at a few percent, short of the 30-70% band)."""
+"""The default tiny model: 1500 steps from scratch, then a second 1500-step cosine cycle. Measured
+here (held-out L1-L2, 1000 problems): one cycle reaches 6.4% greedy / 4.5% at temperature 1 turn-1
+accuracy; two reach 62.8% / 47.3%, inside the 30-70% band."""
 
 
 def ensure_tiny_model(
