@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
+import torch
 from transformers import AutoModelForCausalLM
 
 from agents.tiny.build import ensure_tiny_model, tiny_model_dir
 from agents.tiny.data import DataMix
 from agents.tiny.model import TinyModelConfig
-from agents.tiny.pretrain import PretrainConfig, lr_at
+from agents.tiny.pretrain import CHECKPOINT, PretrainConfig, lr_at, pretrain
 
 QUICK = PretrainConfig(
     model=TinyModelConfig(n_layer=1, n_embd=64, n_head=2, n_positions=256),
@@ -68,3 +71,32 @@ def test_config_is_validated() -> None:
         PretrainConfig(init_from=QUICK)  # a different architecture cannot be continued
     with pytest.raises(ValueError, match="n_embd"):
         TinyModelConfig(n_embd=30, n_head=4)
+
+
+RESUMABLE = dataclasses.replace(QUICK, max_steps=40, eval_every_steps=4, threads=1)
+_RUN = (
+    "import sys; from pathlib import Path; from tests.agents.test_tiny_pretrain import RESUMABLE; "
+    "from agents.tiny.pretrain import pretrain; pretrain(RESUMABLE, Path(sys.argv[1]), progress=False)"
+)
+
+
+def test_killed_pretraining_resumes_to_the_same_model(tmp_path: Path) -> None:
+    """SIGKILL after a checkpoint, resume, and land on the uninterrupted run's exact weights."""
+    killed = tmp_path / "killed"
+    process = subprocess.Popen(
+        [sys.executable, "-c", _RUN, str(killed)], cwd=Path(__file__).parents[2]
+    )
+    deadline = time.monotonic() + 120
+    while not (killed / CHECKPOINT).is_file() and process.poll() is None:
+        assert time.monotonic() < deadline, "no checkpoint was written"
+        time.sleep(0.05)
+    process.kill()
+    process.wait()
+    assert (killed / CHECKPOINT).is_file(), "the run ended before it could be interrupted"
+    resumed, _, result = pretrain(RESUMABLE, killed, progress=False)
+    straight, _, _ = pretrain(RESUMABLE, tmp_path / "straight", progress=False)
+    assert result.steps == RESUMABLE.max_steps
+    for (name, a), b in zip(
+        resumed.state_dict().items(), straight.state_dict().values(), strict=True
+    ):
+        assert torch.equal(a, b), name
