@@ -98,6 +98,55 @@ def run_row(row: Row, args: argparse.Namespace) -> dict[str, Any] | None:
     return history[-1] if history else None
 
 
+def sampled_eval(row: Row, args: argparse.Namespace) -> dict[str, Any] | None:
+    """The row's final model evaluated at temperature 1 (the distribution RL trains), cached in
+    `<run>/eval_t1.json`. Greedy decoding (the main table) hides what sampling noise a method
+    removed; this shows it."""
+    import json
+
+    import torch
+    from safetensors.torch import load_file
+
+    import score_env
+    from agents.policy import Policy, SamplingConfig
+    from agents.policy.agent import PolicyAgent
+    from agents.training.loop import load_policy
+
+    run_dir = Path(args.out) / _run_name(row)
+    cached = run_dir / "eval_t1.json"
+    if cached.is_file():
+        return dict(json.loads(cached.read_text()))
+    config = load_config(CONFIGS / row.config, overrides_for(row, args))
+    policy: Policy = load_policy(config)
+    if row.budget != "none":
+        checkpoints = sorted((run_dir / "checkpoints").glob("step_*/model.safetensors"))
+        if not checkpoints:
+            return None
+        # accelerate drops the tied lm_head from the file; anything else missing is an error
+        missing, unexpected = policy.model.load_state_dict(
+            load_file(str(checkpoints[-1])), strict=False
+        )
+        if unexpected or set(missing) - {"lm_head.weight"}:
+            raise ValueError(f"{checkpoints[-1]}: missing {missing}, unexpected {unexpected}")
+    torch.manual_seed(args.seed)
+    sampling = SamplingConfig(temperature=1.0, max_new_tokens=config.eval_sampling.max_new_tokens)
+    result = score_env.evaluate(
+        PolicyAgent(policy, sampling, seed=args.seed),
+        config.env.resolved_eval_id,
+        n_problems=args.eval_episodes,
+        batch_size=config.env.eval_num_envs,
+        **config.env.eval_kwargs,
+    )
+    metrics = {f"eval/{k}": float(getattr(result.overall, k)) for k in COLUMNS}
+    out = {
+        "metrics": metrics,
+        "counts": {"n": result.overall.n},
+        "intervals_95": {k: list(v) for k, v in result.intervals.items()},
+    }
+    cached.write_text(json.dumps(out))
+    return out
+
+
 def _cell(result: dict[str, Any], key: str) -> str:
     value = result["metrics"][f"eval/{key}"]
     interval = result.get("intervals_95", {}).get(key)
@@ -172,14 +221,24 @@ def main() -> None:
         "--model", default="tiny", help="'tiny' (the embedded default) or a model directory"
     )
     parser.add_argument("--levels", default="1, 2", help="Arith levels, e.g. '1, 2'")
+    parser.add_argument(
+        "--sampled", action="store_true", help="also evaluate every final model at temperature 1"
+    )
     parser.add_argument("--only", nargs="*", default=None, help="labels of the rows to run")
     args = parser.parse_args()
     rows = [r for r in ROWS if args.only is None or r.label in args.only]
     results = {r.label: res for r in rows if (res := run_row(r, args)) is not None}
     out = Path(args.out)
-    (out / "table.md").write_text(table(results))
+    text = table(results)
+    if args.sampled:
+        sampled = {r.label: res for r in rows if (res := sampled_eval(r, args)) is not None}
+        text += (
+            "\nThe same final models sampled at temperature 1 (the distribution RL trains on):\n\n"
+        )
+        text += table(sampled)
+    (out / "table.md").write_text(text)
     plot(rows, args, out / "table.png")
-    print(table(results))
+    print(text)
     print(f"wrote {out / 'table.md'} and {out / 'table.png'}")
 
 
