@@ -156,16 +156,13 @@ def _cell(result: dict[str, Any], key: str) -> str:
     return text
 
 
-def table(results: dict[str, dict[str, Any]]) -> str:
+def table(results: dict[str, dict[str, Any]], decoding: str = "greedy decoding") -> str:
     head = ["Method", "Acc@t1", "Acc@t2", "Δ(t1,t2)", "Δ i→c", "Δ c→i", "change rate", "edit ratio"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for label, result in results.items():
         lines.append("| " + " | ".join([label, *(_cell(result, k) for k in COLUMNS)]) + " |")
     n = next(iter(results.values()))["counts"]["n"] if results else 0
-    return (
-        "\n".join(lines)
-        + f"\n\nPercent of {n} held-out problems, greedy decoding; [95% interval].\n"
-    )
+    return "\n".join(lines) + f"\n\nPercent of {n} held-out problems, {decoding}; [95% interval].\n"
 
 
 def plot(rows: list[Row], args: argparse.Namespace, path: Path) -> None:
@@ -235,7 +232,7 @@ def main() -> None:
         text += (
             "\nThe same final models sampled at temperature 1 (the distribution RL trains on):\n\n"
         )
-        text += table(sampled)
+        text += table(sampled, "sampling at temperature 1")
     (out / "table.md").write_text(text)
     plot(rows, args, out / "table.png")
     print(text)
