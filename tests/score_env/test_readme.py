@@ -16,7 +16,11 @@ def test_opening_commands_install_torch_then_the_package():
     first, second = _blocks("bash")[:2]
     for command in (first, second):
         assert command.index("pip install torch==2.13.0") < command.index('pip install -e ".[dev]"')
-    assert "score-env eval" in first and "SelfCorrect-Arith-v0" in first
+    # the main job: SCoRe on the embedded default (tiny model, Arith), then the metrics table
+    config = re.search(r"score-env train --config (\S+)", first)
+    assert config is not None and "score-env report" in first
+    config_text = (README.parent / config.group(1)).read_text()
+    assert "method: score" in config_text and "SelfCorrect-Arith-v0" in config_text
     assert second.strip().endswith("pytest -q")
 
 
