@@ -13,6 +13,7 @@ the loss to TensorBoard; a checkpoint is written then too, and a killed run resu
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import math
 import os
@@ -113,7 +114,11 @@ class PretrainResult:
     heldout_wellformed_t1: dict[str, float]  # greedy turn-1 answers with a boxed integer
 
 
+@functools.cache
 def _free_cores() -> int:
+    """Decided once per process: the recipe's second cycle would otherwise read the load that
+    its own first cycle just caused and drop to 1 thread (measured: 2.3 instead of 4.2 steps/s
+    on an idle 2-core machine)."""
     cores = os.cpu_count() or 1
     busy = os.getloadavg()[0]
     return cores if busy < cores - 0.5 else 1
