@@ -11,8 +11,11 @@ import torch
 
 from agents.methods.score.objectives import (
     Coefficients,
+    KLPenalty,
     Objective,
     TurnTerms,
+    kl_loss,
+    kl_weights,
     leave_one_out_baseline,
     reinforce_loss,
     score_objective,
@@ -149,3 +152,43 @@ def test_alpha_zero_is_plain_two_turn_reinforce() -> None:
     out = score_objective(Objective.STAGE_II, turn1, turn2, COEF._replace(bonus_coef=0.0), K)
     # R2 = r2 − β1·KL2 = [0.9, 1.0, −0.2, 0.0]
     assert out.return_t2.tolist() == pytest.approx([0.9, 1.0, -0.2, 0.0])
+
+
+def test_kl_weights_follow_eqs_2_to_4() -> None:
+    assert kl_weights(Objective.STAGE_I, COEF) == (0.5, 0.1)  # β2 on turn 1, β1 on turn 2
+    assert kl_weights(Objective.STAGE_II, COEF) == (0.1, 0.1)  # β1 on both
+    assert kl_weights(Objective.SINGLE_TURN, COEF) == (0.1, 0.0)  # turn 2 untrained
+
+
+def test_kl_as_a_loss_term_by_hand() -> None:
+    turn1, turn2 = _turns()
+    # k3(ρ) = e^ρ − 1 − ρ with ρ = log π_ref − log π per token:
+    # turn 1: ρ rows [−0.5, 0], [0, −1], [0, masked], [1, 0] -> Σ k3 = [0.106531, 0.367879, 0, 0.718282]
+    # turn 2: ρ rows [−1, 0], [0, 0], [0, −2], [0, 0]      -> Σ k3 = [0.367879, 0, 1.135335, 0]
+    got = kl_loss(Objective.STAGE_I, turn1, turn2, COEF)
+    # (1/4)·(β2·1.192692 + β1·1.503214) = (0.596346 + 0.150321) / 4
+    assert got.item() == pytest.approx(0.186667, abs=1e-6)
+    got.backward()
+    # ∂k3/∂log π = 1 − e^ρ; row 3, token 0 of turn 1: (1 − e)·β2/4
+    assert turn1.logprobs.grad is not None
+    assert turn1.logprobs.grad[3, 0].item() == pytest.approx((1 - 2.718282) * 0.5 / 4, abs=1e-6)
+    assert turn1.logprobs.grad[2, 1].item() == 0.0  # masked token
+
+
+def test_stage_one_with_kl_in_the_loss_by_hand() -> None:
+    turn1, turn2 = _turns()
+    out = score_objective(Objective.STAGE_I, turn1, turn2, COEF, K, kl_penalty=KLPenalty.LOSS)
+    # The returns carry no KL: R1 = 0, R2 = r2 = [1, 1, 0, 0]; each pair agrees, so A = 0 and
+    # the loss is the KL term alone.
+    assert out.return_t1.tolist() == [0.0, 0.0, 0.0, 0.0]
+    assert out.return_t2.tolist() == [1.0, 1.0, 0.0, 0.0]
+    assert out.advantage_t2.tolist() == [0.0, 0.0, 0.0, 0.0]
+    assert out.loss.item() == pytest.approx(0.186667, abs=1e-6)
+
+
+def test_kl_loss_skips_first_attempts_from_the_base_model() -> None:
+    turn1, turn2 = _turns()
+    off_policy = torch.tensor([True, True, True, False])  # row 3's y1 came from the base model
+    got = kl_loss(Objective.STAGE_II, turn1, turn2, COEF, off_policy)
+    # β1·(0.106531 + 0.367879 + 0 + 0) + β1·1.503214, over 4 rows
+    assert got.item() == pytest.approx(0.1 * (0.474410 + 1.503214) / 4, abs=1e-6)

@@ -18,9 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from agents.methods.score.objectives import Coefficients
+from agents.methods.score.objectives import Coefficients, KLPenalty
 
 StageTwoUpdate = Literal["reinforce", "single_turn", "star"]
+KLPlacement = Literal["reward", "loss"]  # values of objectives.KLPenalty
 
 
 def _check(ok: bool, name: str, value: object, expected: str) -> None:
@@ -48,6 +49,10 @@ class ScoreConfig:
     multi-turn training"), `star` (filtered SFT on i->c traces: "STaR instead of REINFORCE")."""
     star_keep_correct: bool = False
     """With `stage_two_update: star`, also keep c->c traces (the D+ variant)."""
+    kl_penalty: KLPlacement = "reward"
+    """Where the KL terms go: `reward` folds β·KL into each turn's return (Eq. 2 as written,
+    a score-function estimate); `loss` adds the differentiable `β·Σ_t k3` term instead, which
+    holds the first attempt far more tightly for the same β (see `objectives`)."""
     base_first_attempt_fraction: float = 0.0
     """Fraction of Stage II episodes whose first attempt is sampled from the base model (section 5.2
     suggests mixing them in); their turn 1 is off-policy and gets no gradient."""
@@ -70,6 +75,12 @@ class ScoreConfig:
             "stage_two_update",
             self.stage_two_update,
             "'reinforce', 'single_turn' or 'star'",
+        )
+        _check(
+            self.kl_penalty in [p.value for p in KLPenalty],
+            "kl_penalty",
+            self.kl_penalty,
+            "'reward' (β·KL in the return, Eq. 2) or 'loss' (a differentiable k3 term)",
         )
         _check(
             0.0 <= self.base_first_attempt_fraction < 1.0,

@@ -22,6 +22,12 @@ The pieces, each tied to its equation:
   second turn's reward carries the bonus `b = α·(r̂(y2) − r̂(y1))`.
 * γ = 0 between turns: each turn is credited only with its own immediate return, so the first
   attempt is never paid for the second one's reward.
+* Where the KL goes (`KLPenalty`): Eq. 2 folds it into the return (`"reward"`, the score-function
+  estimate above), or it is a differentiable loss term `β·Σ_t k3_t` with
+  `k3_t = e^{ρ_t} − 1 − ρ_t`, `ρ_t = log π_ref(y_t|·) − log π(y_t|·)` (`"loss"`, as GRPO does).
+  Both pull π toward π_ref; the loss form has far lower variance, which is what lets Stage I's
+  β2 actually hold the first attempt on a small batch (measured in the README). Each turn's KL
+  weight under each objective is in `kl_weights`, the one table both placements read.
 """
 
 from __future__ import annotations
@@ -42,6 +48,13 @@ class Objective(str, Enum):
     STAGE_I = "stage_i"  # Eq. 3
     STAGE_II = "stage_ii"  # Eq. 4
     SINGLE_TURN = "single_turn"  # Table 4 ablation "w/o multi-turn training": Eq. 2 on turn 1 only
+
+
+class KLPenalty(str, Enum):
+    """Where the KL against π_ref enters: the return (Eq. 2 as written) or the loss (k3 term)."""
+
+    REWARD = "reward"
+    LOSS = "loss"
 
 
 class Coefficients(NamedTuple):
@@ -127,37 +140,39 @@ def shaping_bonus(reward_t1: Tensor, reward_t2: Tensor, bonus_coef: float) -> Te
     return bonus_coef * (reward_t2 - reward_t1)
 
 
-def _stage_one_returns(
-    t1: TurnTerms, t2: TurnTerms, kl1: Tensor, kl2: Tensor, c: Coefficients
-) -> tuple[Tensor, Tensor]:
-    """Eq. 3: R1 = −β2·KL1 (turn 1 only held near π_ref), R2 = r̂(y2) − β1·KL2."""
-    return_t1 = -c.first_turn_kl_coef * kl1
-    return_t2 = t2.reward - c.second_turn_kl_coef * kl2
-    return return_t1, return_t2
+def kl_weights(objective: Objective, c: Coefficients) -> tuple[float, float]:
+    """The KL weight on (turn 1, turn 2) under `objective`.
+
+    Eq. 3 (Stage I): β2 on turn 1, β1 on turn 2. Eq. 4 (Stage II): β1 on both. Eq. 2 on the first
+    attempt only (single-turn ablation): β1 on turn 1, turn 2 untrained.
+    """
+    objective = Objective(objective)
+    if objective is Objective.STAGE_I:
+        return c.first_turn_kl_coef, c.second_turn_kl_coef
+    if objective is Objective.STAGE_II:
+        return c.second_turn_kl_coef, c.second_turn_kl_coef
+    return c.second_turn_kl_coef, 0.0
 
 
-def _stage_two_returns(
-    t1: TurnTerms, t2: TurnTerms, kl1: Tensor, kl2: Tensor, c: Coefficients
-) -> tuple[Tensor, Tensor]:
-    """Eq. 4 with γ = 0: R1 = r̂(y1) − β1·KL1, R2 = r̂(y2) + α·(r̂(y2) − r̂(y1)) − β1·KL2."""
-    return_t1 = t1.reward - c.second_turn_kl_coef * kl1
-    return_t2 = (
-        t2.reward + shaping_bonus(t1.reward, t2.reward, c.bonus_coef) - c.second_turn_kl_coef * kl2
-    )
-    return return_t1, return_t2
+def _stage_one_rewards(t1: TurnTerms, t2: TurnTerms, c: Coefficients) -> tuple[Tensor, Tensor]:
+    """Eq. 3: turn 1 earns nothing (it is only held near π_ref); turn 2 earns r̂(y2)."""
+    return torch.zeros_like(t1.reward), t2.reward
 
 
-def _single_turn_returns(
-    t1: TurnTerms, t2: TurnTerms, kl1: Tensor, kl2: Tensor, c: Coefficients
-) -> tuple[Tensor, Tensor]:
-    """Eq. 2 on the first attempt alone (Table 4, "w/o multi-turn training"); turn 2 is untrained."""
-    return t1.reward - c.second_turn_kl_coef * kl1, torch.zeros_like(t2.reward)
+def _stage_two_rewards(t1: TurnTerms, t2: TurnTerms, c: Coefficients) -> tuple[Tensor, Tensor]:
+    """Eq. 4 with γ = 0: turn 1 earns r̂(y1); turn 2 earns r̂(y2) + α·(r̂(y2) − r̂(y1))."""
+    return t1.reward, t2.reward + shaping_bonus(t1.reward, t2.reward, c.bonus_coef)
 
 
-_RETURNS: dict[Objective, Callable[..., tuple[Tensor, Tensor]]] = {
-    Objective.STAGE_I: _stage_one_returns,
-    Objective.STAGE_II: _stage_two_returns,
-    Objective.SINGLE_TURN: _single_turn_returns,
+def _single_turn_rewards(t1: TurnTerms, t2: TurnTerms, c: Coefficients) -> tuple[Tensor, Tensor]:
+    """Eq. 2 on the first attempt alone (Table 4, "w/o multi-turn training"); turn 2 untrained."""
+    return t1.reward, torch.zeros_like(t2.reward)
+
+
+_REWARDS: dict[Objective, Callable[..., tuple[Tensor, Tensor]]] = {
+    Objective.STAGE_I: _stage_one_rewards,
+    Objective.STAGE_II: _stage_two_rewards,
+    Objective.SINGLE_TURN: _single_turn_rewards,
 }
 _TRAINS_TURN_2 = {Objective.STAGE_I: True, Objective.STAGE_II: True, Objective.SINGLE_TURN: False}
 
@@ -169,6 +184,7 @@ def turn_advantages(
     coefficients: Coefficients,
     group_size: int,
     train_turn1: Tensor | None = None,
+    kl_penalty: KLPenalty = KLPenalty.REWARD,
 ) -> Advantages:
     """Each turn's return and leave-one-out advantage under `objective` (the dispatch point).
 
@@ -183,7 +199,10 @@ def turn_advantages(
     with torch.no_grad():
         kl1 = sequence_kl(turn1.logprobs, turn1.ref_logprobs, turn1.mask)
         kl2 = sequence_kl(turn2.logprobs, turn2.ref_logprobs, turn2.mask)
-        return_t1, return_t2 = _RETURNS[objective](turn1, turn2, kl1, kl2, coefficients)
+        return_t1, return_t2 = _REWARDS[objective](turn1, turn2, coefficients)
+        if KLPenalty(kl_penalty) is KLPenalty.REWARD:  # Eq. 2: R = r − β·KL
+            w1, w2 = kl_weights(objective, coefficients)
+            return_t1, return_t2 = return_t1 - w1 * kl1, return_t2 - w2 * kl2
         advantage_t1 = return_t1 - leave_one_out_baseline(return_t1, group_size)
         advantage_t2 = return_t2 - leave_one_out_baseline(return_t2, group_size)
         if train_turn1 is not None:
@@ -193,6 +212,31 @@ def turn_advantages(
     return Advantages(return_t1, return_t2, advantage_t1, advantage_t2, kl1, kl2)
 
 
+def kl_loss(
+    objective: Objective,
+    turn1: TurnTerms,
+    turn2: TurnTerms,
+    coefficients: Coefficients,
+    train_turn1: Tensor | None = None,
+) -> Tensor:
+    """The differentiable KL term `(1/B)·Σ_i (w1·Σ_t k3(y1_{i,t}) + w2·Σ_t k3(y2_{i,t}))`.
+
+    (w1, w2) = `kl_weights(objective)`; `k3 = e^ρ − 1 − ρ`, `ρ = log π_ref − log π` per sampled
+    token (Schulman's unbiased, non-negative estimator). Rows whose first attempt came from the
+    base model (`train_turn1` False) carry no turn-1 term: their y1 is not a sample of π_θ.
+    """
+    w1, w2 = kl_weights(objective, coefficients)
+
+    def per_sequence(turn: TurnTerms) -> Tensor:
+        log_ratio = turn.ref_logprobs.detach() - turn.logprobs
+        return ((torch.expm1(log_ratio) - log_ratio) * turn.mask).sum(dim=-1)  # [B]
+
+    first = per_sequence(turn1)
+    if train_turn1 is not None:
+        first = first * train_turn1.to(first.dtype)
+    return (w1 * first + w2 * per_sequence(turn2)).mean()
+
+
 def score_objective(
     objective: Objective,
     turn1: TurnTerms,
@@ -200,11 +244,17 @@ def score_objective(
     coefficients: Coefficients,
     group_size: int,
     train_turn1: Tensor | None = None,
+    kl_penalty: KLPenalty = KLPenalty.REWARD,
 ) -> ObjectiveOutput:
     """The loss for one whole two-turn batch under `objective`: REINFORCE (Eq. 2) on each turn
-    with the returns of Eq. 3 or Eq. 4 (see `turn_advantages`)."""
-    adv = turn_advantages(objective, turn1, turn2, coefficients, group_size, train_turn1)
+    with the returns of Eq. 3 or Eq. 4 (see `turn_advantages`), plus `kl_loss` when the KL is a
+    loss term."""
+    adv = turn_advantages(
+        objective, turn1, turn2, coefficients, group_size, train_turn1, kl_penalty
+    )
     loss = reinforce_loss(turn1.logprobs, turn1.mask, adv.advantage_t1) + reinforce_loss(
         turn2.logprobs, turn2.mask, adv.advantage_t2
     )
+    if KLPenalty(kl_penalty) is KLPenalty.LOSS:
+        loss = loss + kl_loss(objective, turn1, turn2, coefficients, train_turn1)
     return ObjectiveOutput(loss, *adv)

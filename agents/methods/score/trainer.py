@@ -34,8 +34,10 @@ from torch import Tensor
 from agents.methods.score.config import ScoreConfig
 from agents.methods.score.objectives import (
     Advantages,
+    KLPenalty,
     Objective,
     TurnTerms,
+    kl_loss,
     reinforce_loss,
     turn_advantages,
 )
@@ -147,7 +149,13 @@ class ScoreMethod:
             terms1 = _terms(_chunked(policy.response_logprobs, t1, size), ref1, t1)
             terms2 = _terms(_chunked(policy.response_logprobs, t2, size), ref2, t2)
             adv = turn_advantages(
-                objective, terms1, terms2, self.coefficients, self.config.samples_per_prompt, trains
+                objective,
+                terms1,
+                terms2,
+                self.coefficients,
+                self.config.samples_per_prompt,
+                trains,
+                KLPenalty(self.config.kl_penalty),
             )
         out = []
         for start in range(0, len(rollout), self.micro_batch_size):
@@ -184,10 +192,15 @@ class ScoreMethod:
             self.coefficients,
             self.config.samples_per_prompt,
             mb.train_turn1,
+            KLPenalty(self.config.kl_penalty),
         )
         loss = reinforce_loss(terms1.logprobs, terms1.mask, adv.advantage_t1) + reinforce_loss(
             terms2.logprobs, terms2.mask, adv.advantage_t2
         )
+        if KLPenalty(self.config.kl_penalty) is KLPenalty.LOSS:
+            # Eqs. 3-4's KL as a differentiable term; mean over this micro-batch's rows, as the
+            # REINFORCE term (the loop averages micro-batches).
+            loss = loss + kl_loss(mb.objective, terms1, terms2, self.coefficients, mb.train_turn1)
         tokens = s1.mask.sum() + s2.mask.sum()
         entropy = ((s1.entropy.sum() + s2.entropy.sum()) / tokens.clamp(min=1)).item()
         return loss, {
