@@ -12,7 +12,13 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from agents.methods.score.objectives import Coefficients, Objective, TurnTerms, score_objective
+from agents.methods.score.objectives import (
+    Coefficients,
+    KLPenalty,
+    Objective,
+    TurnTerms,
+    score_objective,
+)
 
 N, K, GROUP = 6, 6, 8
 ANSWERS = torch.arange(N)
@@ -44,7 +50,11 @@ def _exact(policy: ToyPolicy, ref: ToyPolicy) -> tuple[float, float, float]:
 
 
 def _train(
-    objective: Objective, coef: Coefficients, steps: int, seed: int = 0
+    objective: Objective,
+    coef: Coefficients,
+    steps: int,
+    seed: int = 0,
+    kl_penalty: KLPenalty = KLPenalty.REWARD,
 ) -> tuple[list[float], list[float]]:
     torch.manual_seed(seed)
     policy, ref = ToyPolicy(seed), ToyPolicy(seed)
@@ -66,7 +76,7 @@ def _train(
         ones = torch.ones_like(lp1)
         turn1 = TurnTerms(lp1, ref1, ones, (a1 == ANSWERS[x]).float())
         turn2 = TurnTerms(lp2, ref2, ones, (a2 == ANSWERS[x]).float())
-        out = score_objective(objective, turn1, turn2, coef, GROUP)
+        out = score_objective(objective, turn1, turn2, coef, GROUP, kl_penalty=kl_penalty)
         opt.zero_grad()
         out.loss.backward()
         opt.step()
@@ -83,6 +93,16 @@ def test_stage_one_raises_turn2_reward_while_turn1_stays_near_the_reference() ->
     free = strong._replace(first_turn_kl_coef=0.0)
     _, (_, r2_free, kl1_free) = _train(Objective.STAGE_I, free, steps=150)
     assert kl1_free > 3 * kl1, (kl1_free, kl1)
+
+
+def test_stage_one_with_the_kl_as_a_loss_term_learns_and_holds_turn1() -> None:
+    strong = Coefficients(second_turn_kl_coef=0.01, first_turn_kl_coef=1.0, bonus_coef=10.0)
+    (r1_0, r2_0, _), (r1, r2, kl1) = _train(
+        Objective.STAGE_I, strong, steps=150, kl_penalty=KLPenalty.LOSS
+    )
+    assert r2 > r2_0 + 0.4, (r2_0, r2)
+    assert kl1 < 0.1, kl1
+    assert abs(r1 - r1_0) < 0.1, (r1_0, r1)
 
 
 def test_stage_two_learns_to_correct() -> None:

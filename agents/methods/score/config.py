@@ -52,7 +52,7 @@ class ScoreConfig:
     kl_penalty: KLPlacement = "reward"
     """Where the KL terms go: `reward` folds β·KL into each turn's return (Eq. 2 as written,
     a score-function estimate); `loss` adds the differentiable `β·Σ_t k3` term instead, which
-    holds the first attempt far more tightly for the same β (see `objectives`)."""
+    acts on each sampled token directly (see `objectives`)."""
     base_first_attempt_fraction: float = 0.0
     """Fraction of Stage II episodes whose first attempt is sampled from the base model (section 5.2
     suggests mixing them in); their turn 1 is off-policy and gets no gradient."""

@@ -25,9 +25,9 @@ The pieces, each tied to its equation:
 * Where the KL goes (`KLPenalty`): Eq. 2 folds it into the return (`"reward"`, the score-function
   estimate above), or it is a differentiable loss term `β·Σ_t k3_t` with
   `k3_t = e^{ρ_t} − 1 − ρ_t`, `ρ_t = log π_ref(y_t|·) − log π(y_t|·)` (`"loss"`, as GRPO does).
-  Both pull π toward π_ref; the loss form has far lower variance, which is what lets Stage I's
-  β2 actually hold the first attempt on a small batch (measured in the README). Each turn's KL
-  weight under each objective is in `kl_weights`, the one table both placements read.
+  Both pull π toward π_ref; the loss form acts on every sampled token directly instead of
+  through a sequence-level advantage. Each turn's KL weight under each objective is in
+  `kl_weights`, the one table both placements read.
 """
 
 from __future__ import annotations
