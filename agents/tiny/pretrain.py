@@ -65,9 +65,10 @@ class PretrainConfig:
     """bf16 autocast for the forward pass (about 1.2x faster for this size on CPU, but a 0.43M
     model is precision-sensitive; fp32 is the measured recipe)."""
     threads: int | None = None
-    """torch intra-op threads; None: all cores when the machine is idle, 1 when its load average
-    says the cores are busy (measured here: a 2-thread step is 2-4x slower than a 1-thread step
-    under contention, its threads stall on each other)."""
+    """torch intra-op threads. The weights depend on it (CPU kernels split their sums by thread),
+    so a reproducible recipe pins it, and the cache key hashes it. None: all cores when the
+    machine is idle, 1 when its load average says the cores are busy (a 2-thread step is 2-4x
+    slower than a 1-thread step under contention), for quick builds that need not reproduce."""
     eval_every_steps: int = 200
     """Held-out turn-1 accuracy, TensorBoard point and checkpoint every this many steps."""
     eval_problems_per_level: int = 50
