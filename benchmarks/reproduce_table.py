@@ -2,9 +2,9 @@
 embedded tiny model, one after the other, then the table and the plot.
 
     nice -n 10 python benchmarks/reproduce_table.py --out runs/table --rl-steps 60 --stage-one-steps 20 \
-        --sft-steps 60 --eval-episodes 500
+        --sft-steps 15 --eval-episodes 500 --sampled
 
-Rows: Base (the pretrained tiny model, no training), STaR (D_STaR), Pair-SFT (D_SFT), SCoRe, and
+Rows: Base (the pretrained tiny model, no training), STaR and Pair-SFT (D and D+), SCoRe, and
 SCoRe's Table 4 ablations (w/o Stage I, w/o reward shaping, w/o multi-turn training, STaR instead
 of REINFORCE in Stage II). Each row is the final model's greedy evaluation on the same held-out
 problems (`env.eval_kwargs: {split: test}`), with 95% intervals. Runs that already finished in
@@ -42,7 +42,9 @@ class Row:
 ROWS = (
     Row("Base", "base_arith.yaml", "none"),
     Row("STaR (D_STaR)", "star_arith.yaml", "sft"),
+    Row("STaR+ (D+_STaR)", "star_plus_arith.yaml", "sft"),
     Row("Pair-SFT (D_SFT)", "pair_sft_arith.yaml", "sft"),
+    Row("Pair-SFT+ (D+_SFT)", "pair_sft_plus_arith.yaml", "sft"),
     Row("SCoRe", "score_arith.yaml", "rl"),
     Row("SCoRe w/o Stage I", "score_arith_no_stage1.yaml", "rl"),
     Row("SCoRe w/o reward shaping", "score_arith_no_shaping.yaml", "rl"),
@@ -207,7 +209,9 @@ def main() -> None:
         "--rl-steps", type=int, default=60, help="updates of SCoRe and each ablation"
     )
     parser.add_argument("--stage-one-steps", type=int, default=20, help="of those, Stage I updates")
-    parser.add_argument("--sft-steps", type=int, default=60, help="updates of STaR and Pair-SFT")
+    parser.add_argument(
+        "--sft-steps", type=int, default=15, help="updates of STaR and Pair-SFT (as their configs)"
+    )
     parser.add_argument("--eval-episodes", type=int, default=500, help="held-out problems")
     parser.add_argument("--evals", type=int, default=3, help="evaluations during each run")
     parser.add_argument("--seed", type=int, default=0)
