@@ -119,14 +119,20 @@ class EnvConfig:
 
 @dataclass(frozen=True)
 class OptimConfig:
-    """AdamW with linear warmup then constant learning rate, gradient clipping and accumulation."""
+    """AdamW (or SGD) with linear warmup then constant learning rate, gradient clipping and
+    accumulation."""
 
+    name: Literal["adamw", "sgd"] = "adamw"
+    """The optimiser. SGD moves each weight in proportion to its gradient, where Adam normalises
+    every weight's step to about `lr`, noise included."""
     lr: float = 1e-4
     """Peak learning rate."""
     weight_decay: float = 0.0
     """AdamW weight decay."""
     betas: tuple[float, float] = (0.9, 0.999)
     """AdamW betas."""
+    momentum: float = 0.0
+    """SGD momentum."""
     warmup_steps: int = 0
     """Linear warmup from 0 to `lr` over this many updates."""
     max_grad_norm: float = 1.0
@@ -138,6 +144,8 @@ class OptimConfig:
     micro_batch_size x grad_accum_steps x processes."""
 
     def __post_init__(self) -> None:
+        _check(self.name in ("adamw", "sgd"), "optim.name", self.name, "'adamw' or 'sgd'")
+        _check(0 <= self.momentum < 1, "optim.momentum", self.momentum, "a float in [0, 1)")
         _check(self.lr > 0, "optim.lr", self.lr, "a float > 0")
         _check(self.weight_decay >= 0, "optim.weight_decay", self.weight_decay, "a float >= 0")
         _check(

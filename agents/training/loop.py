@@ -34,7 +34,7 @@ from tqdm import tqdm
 import score_env
 from agents.policy import Policy
 from agents.training.checkpoint import Checkpointer, TrainerState
-from agents.training.config import TINY, TrainConfig, save_config
+from agents.training.config import TINY, OptimConfig, TrainConfig, save_config
 from agents.training.logger import RunLogger
 from agents.training.method import Method, StepData, TrainContext
 from agents.training.registry import get_method
@@ -90,6 +90,17 @@ class _Setup:
     checkpointer: Checkpointer
 
 
+def build_optimizer(parameters: Any, optim: OptimConfig) -> torch.optim.Optimizer:
+    """`optim.name`'s optimiser over `parameters`."""
+    if optim.name == "sgd":
+        return torch.optim.SGD(
+            parameters, lr=optim.lr, momentum=optim.momentum, weight_decay=optim.weight_decay
+        )
+    return torch.optim.AdamW(
+        parameters, lr=optim.lr, betas=optim.betas, weight_decay=optim.weight_decay
+    )
+
+
 def _setup(config: TrainConfig) -> _Setup:
     """Processes, seeds, policy, optimiser (AdamW, linear warmup), training env and the method."""
     # `no` defers to the launcher (an `accelerate launch --config_file` for FSDP/DeepSpeed/bf16).
@@ -99,12 +110,7 @@ def _setup(config: TrainConfig) -> _Setup:
         torch.set_num_threads(config.run.torch_threads)
     set_seed(config.run.seed + acc.process_index)
     policy = load_policy(config, acc.device)
-    optimizer = torch.optim.AdamW(
-        policy.trainable_parameters(),
-        lr=config.optim.lr,
-        betas=config.optim.betas,
-        weight_decay=config.optim.weight_decay,
-    )
+    optimizer = build_optimizer(policy.trainable_parameters(), config.optim)
     warmup = config.optim.warmup_steps
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min(1.0, (s + 1) / warmup) if warmup else 1.0

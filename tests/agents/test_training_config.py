@@ -40,6 +40,9 @@ def test_defaults_and_overrides(tmp_path: Path) -> None:
         (["run.method=ppo"], "unknown method 'ppo'"),
         (["nodot"], "section.key=value"),
         (["sampling.top_p=2"], "top_p"),
+        (["optim.name=lion"], "optim.name='lion'"),
+        (["optim.momentum=1.5"], "optim.momentum=1.5"),
+        (["run.method=score", "method.kl_penalty=both"], "method.kl_penalty=.both."),
     ],
 )
 def test_bad_values_are_named(overrides: list[str], message: str) -> None:
@@ -72,3 +75,16 @@ def test_missing_file_is_named(tmp_path: Path) -> None:
 def test_every_shipped_config_loads(path: Path) -> None:
     cfg = load_config(path)
     assert cfg.run.name == path.stem, "a config's run.name should match its file name"
+
+
+def test_optimizer_is_the_one_the_config_names() -> None:
+    import torch
+
+    from agents.training.loop import build_optimizer
+
+    weights = [torch.nn.Parameter(torch.zeros(2))]
+    sgd = build_optimizer(
+        weights, load_config(None, ["optim.name=sgd", "optim.momentum=0.9"]).optim
+    )
+    assert isinstance(sgd, torch.optim.SGD) and sgd.defaults["momentum"] == 0.9
+    assert isinstance(build_optimizer(weights, load_config(None, []).optim), torch.optim.AdamW)
