@@ -19,7 +19,10 @@ if TYPE_CHECKING:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--steps", type=int, default=None, help="optimiser steps (default: the recipe's)"
+        "--steps",
+        type=int,
+        default=None,
+        help="optimiser steps of the last cycle (default: the recipe's)",
     )
     parser.add_argument(
         "--levels", type=int, nargs="+", default=None, help="Arith levels to train on"
