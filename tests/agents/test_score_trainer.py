@@ -77,9 +77,12 @@ def _gradient(ctx: TrainContext, config: ScoreConfig) -> tuple[torch.Tensor, int
     return torch.cat(grads), n
 
 
-def test_micro_batched_update_equals_one_pass(model_dir: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("kl_penalty", ["reward", "loss"])
+def test_micro_batched_update_equals_one_pass(
+    model_dir: Path, tmp_path: Path, kl_penalty: str
+) -> None:
     """Leave-one-out advantages need the whole batch: the micro-batched path precomputes them and
-    must give the same gradient as scoring the batch in one pass."""
+    must give the same gradient as scoring the batch in one pass, wherever the KL term goes."""
     grads = []
     for micro in (8, 4):
         ctx = _context(model_dir, tmp_path, micro)
@@ -87,7 +90,7 @@ def test_micro_batched_update_equals_one_pass(model_dir: Path, tmp_path: Path) -
             gen = torch.Generator().manual_seed(0)
             for p in ctx.model.parameters():
                 p.add_(0.05 * torch.randn(p.shape, generator=gen))
-        config = ScoreConfig(stage_one_steps=1, samples_per_prompt=2)
+        config = ScoreConfig(stage_one_steps=1, samples_per_prompt=2, kl_penalty=kl_penalty)  # type: ignore[arg-type]
         grad, n = _gradient(ctx, config)
         assert n == 8 // micro
         grads.append(grad)
@@ -102,6 +105,7 @@ def test_micro_batched_update_equals_one_pass(model_dir: Path, tmp_path: Path) -
         ["method.stage_one_steps=1", "method.base_first_attempt_fraction=0.9"],
         ["method.stage_one_steps=0", "method.stage_two_update=single_turn"],
         ["method.stage_one_steps=1", "method.stage_two_update=star"],
+        ["method.stage_one_steps=1", "method.kl_penalty=loss"],
     ],
 )
 def test_every_variant_trains_end_to_end(
