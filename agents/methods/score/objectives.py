@@ -39,6 +39,8 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
+from agents.policy.scoring import masked_sum, per_token_kl
+
 BASELINE = "leave-one-out mean over the k samples of the same prompt (RLOO)"
 
 
@@ -227,14 +229,32 @@ def kl_loss(
     """
     w1, w2 = kl_weights(objective, coefficients)
 
-    def per_sequence(turn: TurnTerms) -> Tensor:
-        log_ratio = turn.ref_logprobs.detach() - turn.logprobs
-        return ((torch.expm1(log_ratio) - log_ratio) * turn.mask).sum(dim=-1)  # [B]
+    def per_sequence(turn: TurnTerms) -> Tensor:  # [B]
+        return masked_sum(per_token_kl(turn.logprobs, turn.ref_logprobs.detach()), turn.mask, -1)
 
     first = per_sequence(turn1)
     if train_turn1 is not None:
         first = first * train_turn1.to(first.dtype)
     return (w1 * first + w2 * per_sequence(turn2)).mean()
+
+
+def objective_loss(
+    objective: Objective,
+    turn1: TurnTerms,
+    turn2: TurnTerms,
+    coefficients: Coefficients,
+    advantages: Advantages,
+    train_turn1: Tensor | None = None,
+    kl_penalty: KLPenalty = KLPenalty.REWARD,
+) -> Tensor:
+    """REINFORCE (Eq. 2) on each turn with its `advantages`, plus `kl_loss` when the KL is a loss
+    term. The mean over these rows: a trainer that splits a batch averages its micro-batches."""
+    loss = reinforce_loss(turn1.logprobs, turn1.mask, advantages.advantage_t1) + reinforce_loss(
+        turn2.logprobs, turn2.mask, advantages.advantage_t2
+    )
+    if KLPenalty(kl_penalty) is KLPenalty.LOSS:
+        loss = loss + kl_loss(objective, turn1, turn2, coefficients, train_turn1)
+    return loss
 
 
 def score_objective(
@@ -246,15 +266,10 @@ def score_objective(
     train_turn1: Tensor | None = None,
     kl_penalty: KLPenalty = KLPenalty.REWARD,
 ) -> ObjectiveOutput:
-    """The loss for one whole two-turn batch under `objective`: REINFORCE (Eq. 2) on each turn
-    with the returns of Eq. 3 or Eq. 4 (see `turn_advantages`), plus `kl_loss` when the KL is a
-    loss term."""
+    """The loss for one whole two-turn batch under `objective`: the returns and advantages of
+    Eq. 3 or Eq. 4 (`turn_advantages`), then `objective_loss`."""
     adv = turn_advantages(
         objective, turn1, turn2, coefficients, group_size, train_turn1, kl_penalty
     )
-    loss = reinforce_loss(turn1.logprobs, turn1.mask, adv.advantage_t1) + reinforce_loss(
-        turn2.logprobs, turn2.mask, adv.advantage_t2
-    )
-    if KLPenalty(kl_penalty) is KLPenalty.LOSS:
-        loss = loss + kl_loss(objective, turn1, turn2, coefficients, train_turn1)
+    loss = objective_loss(objective, turn1, turn2, coefficients, adv, train_turn1, kl_penalty)
     return ObjectiveOutput(loss, *adv)

@@ -37,8 +37,7 @@ from agents.methods.score.objectives import (
     KLPenalty,
     Objective,
     TurnTerms,
-    kl_loss,
-    reinforce_loss,
+    objective_loss,
     turn_advantages,
 )
 from agents.methods.star import star_examples
@@ -89,6 +88,7 @@ class ScoreMethod:
         self.ctx = ctx
         self.config = config
         self.coefficients = config.coefficients
+        self.kl_penalty = KLPenalty(config.kl_penalty)
         self.star = SupervisedUpdates(ctx)  # only used by the `stage_two_update: star` ablation
         self.micro_batch_size = ctx.config.optim.micro_batch_size
         self._base_sampler: Policy | None = None
@@ -155,7 +155,7 @@ class ScoreMethod:
                 self.coefficients,
                 self.config.samples_per_prompt,
                 trains,
-                KLPenalty(self.config.kl_penalty),
+                self.kl_penalty,
             )
         out = []
         for start in range(0, len(rollout), self.micro_batch_size):
@@ -192,15 +192,11 @@ class ScoreMethod:
             self.coefficients,
             self.config.samples_per_prompt,
             mb.train_turn1,
-            KLPenalty(self.config.kl_penalty),
+            self.kl_penalty,
         )
-        loss = reinforce_loss(terms1.logprobs, terms1.mask, adv.advantage_t1) + reinforce_loss(
-            terms2.logprobs, terms2.mask, adv.advantage_t2
+        loss = objective_loss(
+            mb.objective, terms1, terms2, self.coefficients, adv, mb.train_turn1, self.kl_penalty
         )
-        if KLPenalty(self.config.kl_penalty) is KLPenalty.LOSS:
-            # Eqs. 3-4's KL as a differentiable term; mean over this micro-batch's rows, as the
-            # REINFORCE term (the loop averages micro-batches).
-            loss = loss + kl_loss(mb.objective, terms1, terms2, self.coefficients, mb.train_turn1)
         tokens = s1.mask.sum() + s2.mask.sum()
         entropy = ((s1.entropy.sum() + s2.entropy.sum()) / tokens.clamp(min=1)).item()
         return loss, {
