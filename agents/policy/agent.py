@@ -72,13 +72,20 @@ class PolicyAgent:
     """Answers every turn by sampling from `policy` (the paper's "Base" when prompted by the env).
 
     `seed` makes non-greedy sampling reproducible across runs (one derived seed per `act` call).
+    `later_turn_sampling` (default: `sampling`) decodes the turns after the first, e.g. a sampled
+    first attempt and a greedy second one, to ask whether the model can fix its own sampled slips.
     """
 
     def __init__(
-        self, policy: Policy, sampling: SamplingConfig = GREEDY, seed: int | None = 0
+        self,
+        policy: Policy,
+        sampling: SamplingConfig = GREEDY,
+        seed: int | None = 0,
+        later_turn_sampling: SamplingConfig | None = None,
     ) -> None:
         self.policy = policy
         self.sampling = sampling
+        self.later_turn_sampling = later_turn_sampling or sampling
         self.book = PromptBook(policy)
         self._rng = np.random.default_rng(seed)
 
@@ -87,8 +94,21 @@ class PolicyAgent:
 
     def act(self, observations: Sequence[str], infos: Sequence[Mapping[str, Any]]) -> list[str]:
         conversations = messages_of(observations, infos)
+        if self.later_turn_sampling == self.sampling:
+            return self._answer(conversations, self.sampling)
+        texts: list[str] = [""] * len(conversations)
+        later = [any(m["role"] == "assistant" for m in c) for c in conversations]
+        for is_later, sampling in ((False, self.sampling), (True, self.later_turn_sampling)):
+            group = [i for i, flag in enumerate(later) if flag == is_later]
+            if group:
+                answers = self._answer([conversations[i] for i in group], sampling)
+                for i, text in zip(group, answers, strict=True):
+                    texts[i] = text
+        return texts
+
+    def _answer(self, conversations: list[list[Message]], sampling: SamplingConfig) -> list[str]:
         samples = self.policy.sample(
-            self.book.prompts(conversations), self.sampling, seed=self.next_seed()
+            self.book.prompts(conversations), sampling, seed=self.next_seed()
         )
         self.book.remember(conversations, samples)
         return samples.texts

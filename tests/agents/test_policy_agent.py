@@ -60,6 +60,28 @@ def test_policy_agent_evaluates_with_reproducible_sampling(policy: Policy) -> No
     assert all(len(e.responses) == 2 for e in runs[0].episodes)
 
 
+def test_later_turns_can_decode_differently_from_the_first(policy: Policy) -> None:
+    """A sampled first attempt and a greedy second one, even within one mixed batch."""
+    sampled = SamplingConfig(max_new_tokens=12)
+    mixed = PolicyAgent(policy, sampled, seed=3, later_turn_sampling=SHORT)
+    question = [{"role": "user", "content": "Q:12+3*4"}]
+    second_turn = [
+        *question,
+        {"role": "assistant", "content": "3*4=12;12+12=24;\\boxed{24}"},
+        {"role": "user", "content": ARITH_CORRECTION_INSTRUCTION},
+    ]
+    infos = [{"messages": question, "turn": 0}, {"messages": second_turn, "turn": 1}]
+    first, second = mixed.act(["Q:12+3*4\n", "..."], infos)
+    (greedy_second,) = PolicyAgent(policy, SHORT).act(["..."], infos[1:])
+    (sampled_first,) = PolicyAgent(policy, sampled, seed=3).act(["Q:12+3*4\n"], infos[:1])
+    assert second == greedy_second
+    assert first == sampled_first
+    sampled_seconds = {
+        PolicyAgent(policy, sampled, seed=s).act(["..."], infos[1:])[0] for s in range(4)
+    }
+    assert sampled_seconds != {greedy_second}  # the later turn really was decoded differently
+
+
 def test_self_refine_asks_for_feedback_then_revision(policy: Policy) -> None:
     config = SelfRefineConfig()
     agent = SelfRefineAgent(policy, SHORT, config)
