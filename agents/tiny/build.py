@@ -64,19 +64,25 @@ def tiny_model_dir(config: PretrainConfig | None = None, cache_dir: Path | None 
     return Path(cache_dir or cache_root()) / "tiny" / f"arith-{config_hash(config)}"
 
 
-TINY_RECIPE = PretrainConfig(
-    init_from=PretrainConfig(
-        max_steps=4000,
+def _cycle(
+    max_steps: int,
+    lr: float,
+    threads: int,
+    mix: DataMix | None = None,
+    init_from: PretrainConfig | None = None,
+) -> PretrainConfig:
+    """One warmup + cosine cycle of 2048-token steps, the unit every recipe here is made of."""
+    return PretrainConfig(
+        init_from=init_from,
+        max_steps=max_steps,
         tokens_per_batch=2048,
-        lr=3e-3,
-        threads=2,
-        mix=DataMix(two_turn_fraction=0.0),
-    ),
-    max_steps=2500,
-    tokens_per_batch=2048,
-    lr=2e-3,
-    threads=2,
-)
+        lr=lr,
+        threads=threads,
+        mix=mix or DataMix(),
+    )
+
+
+TINY_RECIPE = _cycle(2500, 2e-3, 2, init_from=_cycle(4000, 3e-3, 2, DataMix(two_turn_fraction=0.0)))
 """The default tiny model, in two cosine cycles of 2048-token steps at 2 threads (pinned: the
 weights depend on the thread count). Cycle 1, 4000 steps at lr 3e-3 on one-turn traces only,
 learns the arithmetic; cycle 2, 2500 steps at lr 2e-3 from its weights with 30% two-turn batches,
@@ -86,6 +92,41 @@ reaches 50.4% greedy / 36.7% at temperature 1 (1000 problems), inside the 30-70%
 second attempt is worse than its first (Δ -2.8% greedy, -17.2% at temperature 1). Earlier
 recipes, for the record: mixing two-turn traces into cycle 1 learned about half as fast per
 token (7% greedy after 4000 steps), and 2 x 1500 steps of 8192 tokens (24.6M) took 12-18 min."""
+
+
+FIX_SKILL_RECIPE = _cycle(
+    2500,
+    2e-3,
+    1,
+    DataMix(two_turn_fraction=0.7, gold_first_fraction=0.0),
+    init_from=_cycle(2500, 2e-3, 1, DataMix(gold_first_fraction=0.0), TINY_RECIPE.init_from),
+)
+"""A base model that holds a latent fixing skill, for self-correction experiments: the default's
+first cycle, then two cycles whose two-turn traces always pair a corrupted first attempt with the
+gold second one (30%, then 70% of batches), at 1 thread so that it builds beside another run.
+Within one cycle the 2-layer model only learns to copy turn 1 (every mix tried fixed 0-2% of
+planted errors); the third cycle teaches it to fix a large share of them while the one-turn
+batches keep turn 1. It fixes planted errors far more often than its own slips: see the README's
+probe tables."""
+
+RECIPES = {"default": TINY_RECIPE, "fix-skill": FIX_SKILL_RECIPE}
+"""Named recipes: `tiny` in a config or on the command line is `default`, `tiny:fix-skill` the other."""
+
+
+def tiny_recipe(spec: str) -> PretrainConfig:
+    """The recipe that `tiny` or `tiny:<name>` names; a ValueError lists the names."""
+    head, _, name = spec.partition(":")
+    if head != "tiny" or (name or "default") not in RECIPES:
+        raise ValueError(
+            f"unknown tiny model {spec!r}: expected 'tiny' or one of "
+            + ", ".join(repr(f"tiny:{n}") for n in RECIPES)
+        )
+    return RECIPES[name or "default"]
+
+
+def is_tiny(spec: str) -> bool:
+    """Whether a model argument names an embedded tiny model (`tiny` or `tiny:<recipe>`)."""
+    return spec == "tiny" or spec.startswith("tiny:")
 
 
 def ensure_tiny_model(

@@ -2,6 +2,7 @@
 
 score-env pretrain-tiny                       # the default recipe, cached under $SCORE_ENV_CACHE
 score-env pretrain-tiny --steps 300 --force   # another recipe (cached under its own hash)
+score-env pretrain-tiny --recipe fix-skill    # a base that holds a latent fixing skill
 """
 
 from __future__ import annotations
@@ -18,6 +19,11 @@ if TYPE_CHECKING:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--recipe",
+        default="default",
+        help="a named recipe of agents.tiny.build.RECIPES: default, fix-skill",
+    )
     parser.add_argument(
         "--steps",
         type=int,
@@ -44,10 +50,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from agents.tiny.build import TINY_RECIPE, ensure_tiny_model
+    from agents.tiny.build import ensure_tiny_model, tiny_recipe
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    config = TINY_RECIPE
+    config = tiny_recipe(f"tiny:{args.recipe}")
     if args.steps is not None:
         config = dataclasses.replace(config, max_steps=args.steps)
     for phase in ("levels", "seed"):

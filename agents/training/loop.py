@@ -34,7 +34,7 @@ from tqdm import tqdm
 import score_env
 from agents.policy import Policy
 from agents.training.checkpoint import Checkpointer, TrainerState
-from agents.training.config import TINY, OptimConfig, TrainConfig, save_config
+from agents.training.config import OptimConfig, TrainConfig, save_config
 from agents.training.logger import RunLogger
 from agents.training.method import Method, StepData, TrainContext
 from agents.training.registry import get_method
@@ -54,16 +54,19 @@ class TrainResult:
 
 
 def load_policy(config: TrainConfig, device: torch.device | None = None) -> Policy:
-    """The configured model; `tiny` is the embedded model, pretrained and cached on first use.
+    """The configured model; `tiny` (or `tiny:<recipe>`) is the embedded model, pretrained and
+    cached on first use.
 
     `device` (the process's accelerator device) replaces `policy.device: auto`, so that each
     process of a multi-GPU run loads onto its own GPU and `run.cpu` keeps the model on the CPU.
     """
     path: str | Path = config.policy.model
-    if path == TINY:
-        from agents.tiny.build import ensure_tiny_model
+    from agents.tiny.build import is_tiny
 
-        path = ensure_tiny_model()
+    if is_tiny(str(path)):
+        from agents.tiny.build import ensure_tiny_model, tiny_recipe
+
+        path = ensure_tiny_model(tiny_recipe(str(path)))
     policy_config = config.policy
     if device is not None and policy_config.device == "auto":
         policy_config = dataclasses.replace(policy_config, device=str(device))

@@ -110,6 +110,8 @@ def test_bad_agent_inputs_are_named(policy: Policy) -> None:
         agent.act(["Q:1+1", "Q:2+2"], [{"messages": [{"role": "user", "content": "Q:1+1"}]}])
     with pytest.raises(ValueError, match="not a model directory"):
         load_policy("no-such-model")
+    with pytest.raises(ValueError, match="unknown tiny model 'tiny:nope'"):
+        load_policy("tiny:nope")
     with pytest.raises(ValueError, match="non-empty"):
         SelfRefineConfig(feedback_instruction=" ")
 

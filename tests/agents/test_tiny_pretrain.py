@@ -13,7 +13,13 @@ import pytest
 import torch
 from transformers import AutoModelForCausalLM
 
-from agents.tiny.build import ensure_tiny_model, tiny_model_dir
+from agents.tiny.build import (
+    FIX_SKILL_RECIPE,
+    TINY_RECIPE,
+    ensure_tiny_model,
+    tiny_model_dir,
+    tiny_recipe,
+)
 from agents.tiny.data import DataMix
 from agents.tiny.model import TinyModelConfig
 from agents.tiny.pretrain import CHECKPOINT, PretrainConfig, lr_at, pretrain
@@ -54,6 +60,20 @@ def test_quick_pretraining_learns_and_is_cached(tmp_path: Path) -> None:
     )
     assert continued["steps"] == 5
     assert continued["first_loss"] < 0.6 * record["first_loss"]
+
+
+def test_named_recipes_resolve_and_share_their_first_cycle() -> None:
+    assert tiny_recipe("tiny") is TINY_RECIPE and tiny_recipe("tiny:default") is TINY_RECIPE
+    assert tiny_recipe("tiny:fix-skill") is FIX_SKILL_RECIPE
+    with pytest.raises(ValueError, match="'tiny:fix-skill'"):
+        tiny_recipe("tiny:fixskill")
+    # The fix-skill base continues the default's cached first cycle, so it is built from there.
+    assert FIX_SKILL_RECIPE.init_from is not None
+    assert FIX_SKILL_RECIPE.init_from.init_from == TINY_RECIPE.init_from
+    assert tiny_model_dir(FIX_SKILL_RECIPE) != tiny_model_dir(TINY_RECIPE)
+    # Its two-turn traces always pair a corrupted first attempt with the gold second one.
+    assert FIX_SKILL_RECIPE.mix.gold_first_fraction == 0.0
+    assert FIX_SKILL_RECIPE.init_from.mix.gold_first_fraction == 0.0
 
 
 def test_schedule_warms_up_then_decays() -> None:
