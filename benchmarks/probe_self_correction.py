@@ -14,8 +14,13 @@ anything, with the decoding chosen to give it every chance:
    greedy. The tiny model's two-turn pretraining traces pair exactly these with the gold second
    attempt, so this is the skill it was trained on.
 3. planted gold: turn 1 is the gold solution, turn 2 greedy: how often a right answer is kept.
+4. the fork: teacher-forced after a planted error, at the first character where the gold second
+   attempt departs from the wrong first one, the probability of the gold character against that
+   of the copied wrong one. Sampling at temperature 1 fixes about as often as the first number
+   says, so this is the rate at which RL would ever see a fix to reward.
 
     python benchmarks/probe_self_correction.py                       # the embedded tiny model
+    python benchmarks/probe_self_correction.py --model tiny:fix-skill
     python benchmarks/probe_self_correction.py --model path/to/model --problems 1000
 """
 
@@ -30,6 +35,7 @@ import torch
 import score_env
 from agents.policy import GREEDY, Policy, PolicyConfig, SamplingConfig
 from agents.policy.agent import PolicyAgent
+from agents.tiny.build import ensure_tiny_model, is_tiny, tiny_recipe
 from agents.tiny.data import ExampleEncoder, corrupted_solution
 from score_env.tasks.arith import LEVELS, ArithProblem, held_out
 from verifiers.arith import grade
@@ -76,19 +82,38 @@ def planted(
     return sum(right) / len(right)
 
 
+def fork_probabilities(
+    policy: Policy, problems: list[ArithProblem], wrong_attempts: list[str]
+) -> tuple[float, float]:
+    """Mean P(gold character) and P(copied character) where the fix departs from the error."""
+    encoder = ExampleEncoder(policy.tokenizer)
+    gold_mass = copy_mass = 0.0
+    for problem, wrong in zip(problems, wrong_attempts, strict=True):
+        gold = problem.solution
+        fork = next(i for i, (g, w) in enumerate(zip(gold, wrong, strict=False)) if g != w)
+        ids = encoder.prompt(problem) + encoder.chars(wrong) + encoder.eos + encoder.new_turn
+        ids += encoder.chars(gold[:fork])
+        with torch.no_grad():
+            logits = policy.model(torch.tensor([ids], device=policy.device)).logits
+        probabilities = logits[0, -1].float().softmax(-1)
+        gold_mass += probabilities[encoder.vocab[gold[fork]]].item()
+        copy_mass += probabilities[encoder.vocab[wrong[fork]]].item()
+    return gold_mass / len(problems), copy_mass / len(problems)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model", default="tiny", help="a model directory, or `tiny`")
+    parser.add_argument(
+        "--model", default="tiny", help="a model directory, `tiny` or `tiny:<recipe>`"
+    )
     parser.add_argument("--problems", type=int, default=500, help="held-out problems per probe")
     parser.add_argument("--levels", type=int, nargs="+", default=[1, 2], choices=LEVELS)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--max-new-tokens", type=int, default=64)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    if args.model == "tiny":
-        from agents.tiny import ensure_tiny_model
-
-        args.model = str(ensure_tiny_model())
+    if is_tiny(args.model):
+        args.model = str(ensure_tiny_model(tiny_recipe(args.model)))
     policy = Policy.from_pretrained(args.model, PolicyConfig(device="cpu", frozen_reference=False))
 
     slips = own_slips(policy, args.problems, args.levels, args.max_new_tokens)
@@ -98,6 +123,7 @@ def main() -> None:
     corrupted = [corrupted_solution(p, rng) for p in problems]
     fixed = planted(policy, problems, corrupted, args.max_new_tokens)
     kept = planted(policy, problems, [p.solution for p in problems], args.max_new_tokens)
+    gold_at_fork, copy_at_fork = fork_probabilities(policy, problems, corrupted)
 
     print(f"model {args.model}, held-out Arith levels {args.levels}, {args.problems} problems\n")
     print("| probe | result |")
@@ -112,6 +138,10 @@ def main() -> None:
     )
     print(f"| planted errors fixed (greedy turn 2) | {100 * fixed:.1f}% |")
     print(f"| planted gold kept (greedy turn 2) | {100 * kept:.1f}% |")
+    print(
+        f"| at the fork after a planted error: P(gold) vs P(copy) "
+        f"| {100 * gold_at_fork:.1f}% vs {100 * copy_at_fork:.1f}% |"
+    )
 
 
 if __name__ == "__main__":
