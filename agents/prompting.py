@@ -130,12 +130,10 @@ def _through_last_attempt(messages: Sequence[Message]) -> list[Message]:
 def load_policy(path: str) -> Policy:
     """`tiny` (or `tiny:<recipe>`) is the cached embedded model (built on first use); anything
     else a dir or hub id."""
-    from agents.tiny.build import is_tiny
+    from agents.tiny.build import is_tiny, resolve_model
 
     if path == "" or is_tiny(path):
-        from agents.tiny.build import ensure_tiny_model, tiny_recipe
-
-        path = str(ensure_tiny_model(tiny_recipe(path or "tiny")))
+        path = resolve_model(path or "tiny")
     elif not Path(path).exists() and "/" not in path:
         raise ValueError(f"--policy {path!r}: not a model directory, a hub id (org/name) or 'tiny'")
     return Policy.from_pretrained(path, PolicyConfig(frozen_reference=False))

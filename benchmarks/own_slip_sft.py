@@ -28,7 +28,7 @@ from tqdm import tqdm
 from transformers import GPT2LMHeadModel
 
 from agents.policy import Policy, PolicyConfig, SamplingConfig
-from agents.tiny.build import ensure_tiny_model, is_tiny, tiny_recipe
+from agents.tiny.build import resolve_model
 from agents.tiny.data import Example, ExampleEncoder, sample_train_problem
 from agents.tiny.pretrain import collate, train_step
 from score_env.tasks.arith import ArithProblem
@@ -89,7 +89,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    source = str(ensure_tiny_model(tiny_recipe(args.model))) if is_tiny(args.model) else args.model
+    source = resolve_model(args.model)
     policy = Policy.from_pretrained(source, PolicyConfig(device="cpu", frozen_reference=False))
     encoder = ExampleEncoder(policy.tokenizer)
     rng = random.Random(args.seed)

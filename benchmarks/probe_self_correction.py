@@ -35,7 +35,7 @@ import torch
 import score_env
 from agents.policy import GREEDY, Policy, PolicyConfig, SamplingConfig
 from agents.policy.agent import PolicyAgent
-from agents.tiny.build import ensure_tiny_model, is_tiny, tiny_recipe
+from agents.tiny.build import resolve_model
 from agents.tiny.data import ExampleEncoder, corrupted_solution
 from score_env.tasks.arith import LEVELS, ArithProblem, held_out
 from verifiers.arith import grade
@@ -112,8 +112,7 @@ def main() -> None:
     parser.add_argument("--max-new-tokens", type=int, default=64)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    if is_tiny(args.model):
-        args.model = str(ensure_tiny_model(tiny_recipe(args.model)))
+    args.model = resolve_model(args.model)
     policy = Policy.from_pretrained(args.model, PolicyConfig(device="cpu", frozen_reference=False))
 
     slips = own_slips(policy, args.problems, args.levels, args.max_new_tokens)

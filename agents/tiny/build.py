@@ -129,6 +129,12 @@ def is_tiny(spec: str) -> bool:
     return spec == "tiny" or spec.startswith("tiny:")
 
 
+def resolve_model(spec: str) -> str:
+    """A model argument as something `from_pretrained` loads: `tiny` / `tiny:<recipe>` becomes
+    its cached directory (built on first use); a directory or hub id is returned unchanged."""
+    return str(ensure_tiny_model(tiny_recipe(spec))) if is_tiny(spec) else spec
+
+
 def ensure_tiny_model(
     config: PretrainConfig | None = None,
     cache_dir: Path | None = None,

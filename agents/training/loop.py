@@ -60,13 +60,9 @@ def load_policy(config: TrainConfig, device: torch.device | None = None) -> Poli
     `device` (the process's accelerator device) replaces `policy.device: auto`, so that each
     process of a multi-GPU run loads onto its own GPU and `run.cpu` keeps the model on the CPU.
     """
-    path: str | Path = config.policy.model
-    from agents.tiny.build import is_tiny
+    from agents.tiny.build import resolve_model
 
-    if is_tiny(str(path)):
-        from agents.tiny.build import ensure_tiny_model, tiny_recipe
-
-        path = ensure_tiny_model(tiny_recipe(str(path)))
+    path = resolve_model(str(config.policy.model))
     policy_config = config.policy
     if device is not None and policy_config.device == "auto":
         policy_config = dataclasses.replace(policy_config, device=str(device))
