@@ -11,8 +11,15 @@ keep turn 1 from drifting. The result is a model directory for `--set policy.mod
     python benchmarks/probe_self_correction.py --model runs/own_slip_base
 
 The traces hold only wrong first attempts, so the base learns to change its answer: it fixes its
-own slips and breaks right answers too, like the paper's base models. Loss curves go to
-TensorBoard under `<out>/logs`.
+own slips and breaks right answers too, like the paper's base models. Two variants ask what else
+supervision on its own attempts can teach:
+
+- `--right-fraction 1.0` also keeps right first attempts (followed by the gold, i.e. a copy), at
+  their natural share, so that the base learns to keep right answers;
+- `--first-attempts greedy` trains on the model's greedy attempts instead of sampled ones: its
+  deterministic mistakes, the ones a greedy evaluation shows it.
+
+Loss curves go to TensorBoard under `<out>/logs`.
 """
 
 from __future__ import annotations
@@ -37,22 +44,32 @@ from verifiers.arith import grade
 TOKENS_PER_STEP = 2048  # as the tiny recipes
 
 
-def own_wrong_attempts(
-    policy: Policy, encoder: ExampleEncoder, n: int, rng: random.Random
+def own_attempts(
+    policy: Policy,
+    encoder: ExampleEncoder,
+    n_wrong: int,
+    rng: random.Random,
+    sampling: SamplingConfig,
+    right_fraction: float = 0.0,
 ) -> list[tuple[ArithProblem, str]]:
-    """`n` (problem, wrong first attempt) pairs sampled from `policy` at temperature 1."""
-    sampling = SamplingConfig(temperature=1.0, max_new_tokens=64)
+    """(problem, own first attempt) pairs: `n_wrong` wrong attempts, and each right attempt met on
+    the way kept with probability `right_fraction`."""
     pairs: list[tuple[ArithProblem, str]] = []
-    with tqdm(total=n, desc="own wrong attempts") as bar:
-        while len(pairs) < n:
+    wrong = 0
+    with tqdm(total=n_wrong, desc="own wrong attempts") as bar:
+        while wrong < n_wrong:
             problems = [sample_train_problem(rng, (1, 2)) for _ in range(500)]
             prompts = [encoder.prompt(p) for p in problems]
             texts = policy.sample(prompts, sampling, seed=rng.randrange(2**31)).texts
             for problem, text in zip(problems, texts, strict=True):
-                drawable = text and all(c in encoder.vocab for c in text)
-                if drawable and not grade(text, str(problem.answer)).correct and len(pairs) < n:
+                if wrong == n_wrong or not (text and all(c in encoder.vocab for c in text)):
+                    continue
+                if not grade(text, str(problem.answer)).correct:
                     pairs.append((problem, text))
+                    wrong += 1
                     bar.update()
+                elif rng.random() < right_fraction:
+                    pairs.append((problem, text))
     return pairs
 
 
@@ -84,6 +101,18 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=1500)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--two-turn-fraction", type=float, default=0.5)
+    parser.add_argument(
+        "--first-attempts",
+        choices=("sampled", "greedy"),
+        default="sampled",
+        help="decode the own first attempts at temperature 1 or greedily",
+    )
+    parser.add_argument(
+        "--right-fraction",
+        type=float,
+        default=0.0,
+        help="share of the right own attempts also kept (turn 2 then copies them)",
+    )
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
@@ -93,7 +122,14 @@ def main() -> None:
     policy = Policy.from_pretrained(source, PolicyConfig(device="cpu", frozen_reference=False))
     encoder = ExampleEncoder(policy.tokenizer)
     rng = random.Random(args.seed)
-    pairs = own_wrong_attempts(policy, encoder, args.attempts, rng)
+    if not 0.0 <= args.right_fraction <= 1.0:
+        parser.error(f"--right-fraction must be in [0, 1], got {args.right_fraction}")
+    sampling = (
+        SamplingConfig(greedy=True, max_new_tokens=64)
+        if args.first_attempts == "greedy"
+        else SamplingConfig(temperature=1.0, max_new_tokens=64)
+    )
+    pairs = own_attempts(policy, encoder, args.attempts, rng, sampling, args.right_fraction)
 
     model = cast(GPT2LMHeadModel, policy.model)  # the tiny models are GPT-2s
     model.train()
@@ -110,7 +146,10 @@ def main() -> None:
     model.eval()
     model.save_pretrained(args.out)
     policy.tokenizer.save_pretrained(args.out)
-    print(f"model: {args.out} (from {source}; {len(pairs)} own wrong attempts, {args.steps} steps)")
+    print(
+        f"model: {args.out} (from {source}; {args.attempts} own wrong attempts of "
+        f"{len(pairs)} kept, {args.steps} steps)"
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Does a model hold a self-correction skill for RL to elicit? Three probes on held-out Arith.
+"""Does a model hold a self-correction skill for RL to elicit? Five probes on held-out Arith.
 
 SCoRe (like any RL) can only amplify what the model sometimes does: it needs second attempts that
 fix a wrong first one to reward. This script measures whether a model's second attempt can fix
@@ -18,6 +18,10 @@ anything, with the decoding chosen to give it every chance:
    attempt departs from the wrong first one, the probability of the gold character against that
    of the copied wrong one. Sampling at temperature 1 fixes about as often as the first number
    says, so this is the rate at which RL would ever see a fix to reward.
+5. anatomy of the greedy errors: for each wrong greedy first attempt, the first step that goes
+   wrong, what kind of step it is, and which digit of its result is wrong (counted from the right).
+   A greedy error is deterministic: a second attempt that computes the same step the same way
+   makes it again, so greedy self-correction needs a second attempt that computes differently.
 
     python benchmarks/probe_self_correction.py                       # the embedded tiny model
     python benchmarks/probe_self_correction.py --model tiny:fix-skill
@@ -29,6 +33,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import random
+from collections import Counter
 
 import torch
 
@@ -101,6 +106,50 @@ def fork_probabilities(
     return gold_mass / len(problems), copy_mass / len(problems)
 
 
+def error_anatomy(
+    policy: Policy, problems: list[ArithProblem], max_new_tokens: int
+) -> tuple[float, Counter[str]]:
+    """Greedy turn-1 accuracy, and a count of its errors by kind of first wrong step and digit.
+
+    Kinds: `operands` (the step's left side differs from the gold one: a misread number or a
+    wrong order of operations), `*` or `+-` (right operands, wrong result; the digit label says
+    which digit of the result, from the right, is the first wrong one), `format` (no such step).
+    """
+    encoder = ExampleEncoder(policy.tokenizer)
+    greedy = dataclasses.replace(GREEDY, max_new_tokens=max_new_tokens)
+    texts = policy.sample([encoder.prompt(p) for p in problems], greedy, seed=0).texts
+    counts: Counter[str] = Counter()
+    right = 0
+    for problem, text in zip(problems, texts, strict=True):
+        if grade(text, str(problem.answer)).correct:
+            right += 1
+            continue
+        steps = text.split(";")
+        for i, gold in enumerate(problem.steps):
+            step = steps[i] if i < len(steps) else ""
+            if step == gold:
+                continue
+            left, value = gold.split("=")
+            if not step.startswith(left + "="):
+                counts["operands"] += 1
+            else:
+                wrong = step[len(left) + 1 :]
+                digit = next(
+                    (
+                        k
+                        for k, (g, w) in enumerate(zip(value[::-1], wrong[::-1], strict=False))
+                        if g != w
+                    ),
+                    min(len(value), len(wrong)),
+                )
+                kind = "*" if "*" in left else "+-"
+                counts[f"{kind}, {('ones', 'tens', 'hundreds', 'length')[min(digit, 3)]}"] += 1
+            break
+        else:
+            counts["format"] += 1
+    return right / len(problems), counts
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -123,6 +172,7 @@ def main() -> None:
     fixed = planted(policy, problems, corrupted, args.max_new_tokens)
     kept = planted(policy, problems, [p.solution for p in problems], args.max_new_tokens)
     gold_at_fork, copy_at_fork = fork_probabilities(policy, problems, corrupted)
+    greedy_accuracy, anatomy = error_anatomy(policy, problems, args.max_new_tokens)
 
     print(f"model {args.model}, held-out Arith levels {args.levels}, {args.problems} problems\n")
     print("| probe | result |")
@@ -141,6 +191,13 @@ def main() -> None:
         f"| at the fork after a planted error: P(gold) vs P(copy) "
         f"| {100 * gold_at_fork:.1f}% vs {100 * copy_at_fork:.1f}% |"
     )
+    errors = sum(anatomy.values())
+    print(f"\nGreedy first attempts: {100 * greedy_accuracy:.1f}% right. First wrong step of the")
+    print(f"{errors} wrong ones (kind of step, first wrong digit of its result from the right):\n")
+    print("| first wrong step | share of errors |")
+    print("|---|---|")
+    for label, count in anatomy.most_common():
+        print(f"| {label} | {100 * count / errors:.1f}% |")
 
 
 if __name__ == "__main__":
