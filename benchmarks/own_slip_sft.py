@@ -62,7 +62,9 @@ def own_attempts(
             prompts = [encoder.prompt(p) for p in problems]
             texts = policy.sample(prompts, sampling, seed=rng.randrange(2**31)).texts
             for problem, text in zip(problems, texts, strict=True):
-                if wrong == n_wrong or not (text and all(c in encoder.vocab for c in text)):
+                if wrong == n_wrong:
+                    break
+                if not (text and all(c in encoder.vocab for c in text)):
                     continue
                 if not grade(text, str(problem.answer)).correct:
                     pairs.append((problem, text))
@@ -116,14 +118,14 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    if not 0.0 <= args.right_fraction <= 1.0:
+        parser.error(f"--right-fraction must be in [0, 1], got {args.right_fraction}")
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     source = resolve_model(args.model)
     policy = Policy.from_pretrained(source, PolicyConfig(device="cpu", frozen_reference=False))
     encoder = ExampleEncoder(policy.tokenizer)
     rng = random.Random(args.seed)
-    if not 0.0 <= args.right_fraction <= 1.0:
-        parser.error(f"--right-fraction must be in [0, 1], got {args.right_fraction}")
     sampling = (
         SamplingConfig(greedy=True, max_new_tokens=64)
         if args.first_attempts == "greedy"
