@@ -2,5 +2,6 @@
 
 They know nothing of models or environments (dependencies flow verifiers -> score_env -> agents).
 Submodules: `verifiers.math` (MATH answer equivalence), `verifiers.code` (sandboxed execution of
-HumanEval / MBPP programs), `verifiers.arith` (exact integers for the built-in Arith task).
+HumanEval / MBPP programs), `verifiers.arith` (exact integers for the built-in Arith task),
+`verifiers.countdown` (exact recomputation of an expression over given numbers).
 """

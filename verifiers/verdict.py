@@ -5,7 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-VerdictReason = Literal["equal", "not_equal", "no_answer", "parse_error", "timeout", "memory_limit"]
+VerdictReason = Literal[
+    "equal",
+    "not_equal",
+    "no_answer",
+    "parse_error",
+    "timeout",
+    "memory_limit",
+    "wrong_numbers",
+    "invalid_expression",
+    "division_by_zero",
+    "too_long",
+]
 
 
 @dataclass(frozen=True)
@@ -15,7 +26,9 @@ class Verdict:
     `correct` is the reward-bearing bit; `extracted` is the final answer found in the response
     (None when none was marked); `reason` says why, so that training logs can tell a wrong answer
     from a missing one or a verifier timeout (`timeout`: over the wall-clock limit;
-    `memory_limit`: over the memory cap, or the checking process died).
+    `memory_limit`: over the memory cap, or the checking process died). Countdown adds
+    `wrong_numbers` (not the given multiset), `invalid_expression` (outside its language),
+    `division_by_zero` and `too_long` (over a length or nesting bound).
     """
 
     correct: bool
