@@ -117,6 +117,7 @@ class Episode:
             "level": self.problem.level,
             "turn": len(self.outcomes),
             "messages": [dict(m) for m in self.messages],
+            **self.problem.extra,
         }
         if self.outcomes:
             last = self.outcomes[-1]

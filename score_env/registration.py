@@ -8,6 +8,7 @@ import gymnasium as gym
 
 ENV_IDS: dict[str, str] = {
     "SelfCorrect-Arith-v0": "arith",
+    "SelfCorrect-Countdown-v0": "countdown",
     "SelfCorrect-MATH-v0": "math",
     "SelfCorrect-HumanEval-v0": "humaneval",
     "SelfCorrect-MBPP-v0": "mbpp",

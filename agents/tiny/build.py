@@ -24,13 +24,13 @@ from typing import Any
 
 from agents.policy import GREEDY, Policy, PolicyConfig, SamplingConfig
 from agents.policy.agent import PolicyAgent
+from agents.tiny.countdown_data import CountdownMix
 from agents.tiny.data import DataMix
 from agents.tiny.pretrain import PretrainConfig, pretrain
 
 logger = logging.getLogger(__name__)
 
 DATA_VERSION = 1  # bump when agents.tiny.data or the tokenizer changes what a config produces
-ENV_ID = "SelfCorrect-Arith-v0"
 TINY_SAMPLING = SamplingConfig(max_new_tokens=96)  # temperature 1: the RL sampling distribution
 
 
@@ -61,14 +61,15 @@ def config_hash(config: PretrainConfig) -> str:
 
 def tiny_model_dir(config: PretrainConfig | None = None, cache_dir: Path | None = None) -> Path:
     config = config or TINY_RECIPE
-    return Path(cache_dir or cache_root()) / "tiny" / f"arith-{config_hash(config)}"
+    task = "countdown" if isinstance(config.mix, CountdownMix) else "arith"
+    return Path(cache_dir or cache_root()) / "tiny" / f"{task}-{config_hash(config)}"
 
 
 def _cycle(
     max_steps: int,
     lr: float,
     threads: int,
-    mix: DataMix | None = None,
+    mix: DataMix | CountdownMix | None = None,
     init_from: PretrainConfig | None = None,
 ) -> PretrainConfig:
     """One warmup + cosine cycle of 2048-token steps, the unit every recipe here is made of."""
@@ -109,7 +110,21 @@ planted errors); the third cycle teaches it to fix a large share of them while t
 batches keep turn 1. It fixes planted errors far more often than its own slips: see the README's
 probe tables."""
 
-RECIPES = {"default": TINY_RECIPE, "fix-skill": FIX_SKILL_RECIPE}
+COUNTDOWN_RECIPE = _cycle(
+    2000,
+    2e-3,
+    1,
+    CountdownMix(),
+    init_from=_cycle(3000, 3e-3, 1, DataMix(two_turn_fraction=0.0)),
+)
+"""The Countdown base model (`tiny:countdown`), in two cosine cycles at 1 thread (a 1-thread
+build keeps its speed when another process shares a 2-core machine). Cycle 1 learns Arith's
+step-by-step arithmetic from one-turn traces; cycle 2 learns Countdown attempts that evaluate
+their expression honestly, and two-turn traces whose turn 2 keeps or replaces turn 1 regardless
+of whether it was right (`agents.tiny.countdown_data`). Its metrics are in the model directory's
+`base_eval.json`."""
+
+RECIPES = {"default": TINY_RECIPE, "fix-skill": FIX_SKILL_RECIPE, "countdown": COUNTDOWN_RECIPE}
 """Named recipes: `tiny` in a config or on the command line is `default`, `tiny:fix-skill` the other."""
 
 
@@ -169,7 +184,7 @@ def ensure_tiny_model(
         record["wall_seconds"] = time.monotonic() - started
         (work / "pretrain.json").write_text(json.dumps(record, indent=1))
         if eval_problems:
-            report = evaluate_base(work, config.mix.levels, eval_problems, progress)
+            report = evaluate_base(work, config.mix, eval_problems, progress)
             (work / "base_eval.json").write_text(json.dumps(report, indent=1))
         if target.exists():
             shutil.rmtree(target)
@@ -179,25 +194,25 @@ def ensure_tiny_model(
 
 
 def evaluate_base(
-    model_dir: Path, levels: tuple[int, ...], n_problems: int, progress: bool = False
+    model_dir: Path, mix: DataMix | CountdownMix, n_problems: int, progress: bool = False
 ) -> dict[str, Any]:
     """Two-turn metrics of the model as is (the paper's "Base"), greedy and at temperature 1."""
     import score_env
 
     policy = Policy.from_pretrained(model_dir, PolicyConfig(device="cpu", frozen_reference=False))
-    report: dict[str, Any] = {"env": ENV_ID, "levels": list(levels), "split": "test"}
+    report: dict[str, Any] = {"env": mix.env_id, **mix.env_kwargs, "split": "test"}
     for name, sampling in (
         ("greedy", dataclasses.replace(GREEDY, max_new_tokens=96)),
         ("t1", TINY_SAMPLING),
     ):
         result = score_env.evaluate(
             PolicyAgent(policy, sampling, seed=0),
-            ENV_ID,
+            mix.env_id,
             n_problems=n_problems,
             batch_size=min(250, n_problems),
             split="test",
-            level=list(levels),
             progress=progress,
+            **mix.env_kwargs,
         )
         report[name] = result.as_dict(with_episodes=False)
     return report

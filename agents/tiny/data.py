@@ -17,10 +17,12 @@ Held-out test problems of the env (`score_env.tasks.arith.held_out`) are never t
 
 from __future__ import annotations
 
+import functools
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from transformers import PreTrainedTokenizerBase
 
@@ -32,8 +34,12 @@ from score_env.tasks.arith import (
     parse_expression,
     sample_problem,
 )
+from verifiers.arith import grade
+from verifiers.verdict import Verdict
 
 IGNORE = -100  # label of a token that is context, not target
+Grader = Callable[[str], Verdict]  # a held-out problem's verifier, response -> verdict
+ENV_ID = "SelfCorrect-Arith-v0"
 
 
 @dataclass(frozen=True)
@@ -144,22 +150,35 @@ class ExampleEncoder:
         return [self.vocab[c] for c in text]
 
     def prompt(self, problem: ArithProblem) -> list[int]:
-        return self.question_prefix + self.chars(f"Q:{problem.expression}") + self.question_suffix
+        return self.question(f"Q:{problem.expression}")
+
+    def question(self, content: str) -> list[int]:
+        """The turn-1 prompt ids for the user message `content`."""
+        return self.question_prefix + self.chars(content) + self.question_suffix
+
+    def conversation(self, content: str, attempts: Sequence[tuple[str, bool]]) -> Example:
+        """The question `content`, then each `(attempt, is_target)` as one assistant turn with
+        the env's instruction between turns; an attempt is supervised only if `is_target`."""
+        ids = self.question(content)
+        labels = [IGNORE] * len(ids)
+        for i, (attempt, is_target) in enumerate(attempts):
+            if i:
+                ids += self.new_turn
+                labels += [IGNORE] * len(self.new_turn)
+            turn = self.chars(attempt) + self.eos
+            ids += turn
+            labels += turn if is_target else [IGNORE] * len(turn)
+        return Example(ids, labels)
 
     def one_turn(self, problem: ArithProblem) -> Example:
-        prompt = self.prompt(problem)
-        target = self.chars(problem.solution) + self.eos
-        return Example(prompt + target, [IGNORE] * len(prompt) + target)
+        return self.conversation(f"Q:{problem.expression}", [(problem.solution, True)])
 
     def two_turn(self, problem: ArithProblem, first_attempt: str) -> Example:
         """Turn 1 holds `first_attempt` (a target only if it is the gold); turn 2 is the gold."""
-        prompt = self.prompt(problem)
-        attempt = self.chars(first_attempt) + self.eos
-        target = self.chars(problem.solution) + self.eos
-        first_labels = attempt if first_attempt == problem.solution else [IGNORE] * len(attempt)
-        ids = prompt + attempt + self.new_turn + target
-        labels = [IGNORE] * len(prompt) + first_labels + [IGNORE] * len(self.new_turn) + target
-        return Example(ids, labels)
+        return self.conversation(
+            f"Q:{problem.expression}",
+            [(first_attempt, first_attempt == problem.solution), (problem.solution, True)],
+        )
 
 
 @dataclass(frozen=True)
@@ -182,6 +201,30 @@ class DataMix:
         for name in ("two_turn_fraction", "gold_first_fraction"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"DataMix.{name} must be in [0, 1], got {getattr(self, name)!r}")
+
+    @property
+    def env_id(self) -> str:
+        return ENV_ID
+
+    @property
+    def env_kwargs(self) -> dict[str, Any]:
+        """The env keyword arguments that give this corpus's problems."""
+        return {"level": list(self.levels)}
+
+    def sample_batch(
+        self, encoder: ExampleEncoder, rng: random.Random, tokens: int
+    ) -> list[Example]:
+        return sample_batch(encoder, self, rng, tokens)
+
+    def heldout(self, n: int) -> dict[str, list[tuple[str, Grader]]]:
+        """The first `n` held-out test problems of each level, as (prompt content, grader)."""
+        return {
+            f"L{level}": [
+                (f"Q:{p.expression}", functools.partial(grade, gold=str(p.answer)))
+                for p in held_out(level)[:n]
+            ]
+            for level in self.levels
+        }
 
 
 def sample_batch(

@@ -28,11 +28,10 @@ from tqdm import tqdm
 from transformers import GPT2LMHeadModel, PreTrainedTokenizerBase
 
 from agents.policy import GREEDY, Policy, PolicyConfig
-from agents.tiny.data import IGNORE, DataMix, Example, ExampleEncoder, sample_batch
+from agents.tiny.countdown_data import CountdownMix
+from agents.tiny.data import IGNORE, DataMix, Example, ExampleEncoder
 from agents.tiny.model import TinyModelConfig, build_tiny_model
 from agents.tiny.tokenizer import build_char_tokenizer
-from score_env.tasks.arith import held_out
-from verifiers.arith import grade
 
 logger = logging.getLogger(__name__)
 CHECKPOINT = "pretrain_checkpoint.pt"
@@ -44,8 +43,8 @@ class PretrainConfig:
 
     model: TinyModelConfig = field(default_factory=TinyModelConfig)
     """Architecture."""
-    mix: DataMix = field(default_factory=DataMix)
-    """Levels and one-/two-turn composition of the data."""
+    mix: DataMix | CountdownMix = field(default_factory=DataMix)
+    """The task (Arith's DataMix or Countdown's CountdownMix) and the composition of its data."""
     max_steps: int = 1500
     """Optimiser steps (about 12M tokens: ~8 minutes at MEASURED.md's ~25k tokens/s on an idle
     2-core machine; much longer on a shared one). 900 steps left the model at ~1% greedy."""
@@ -150,7 +149,7 @@ class HeldoutTurn1:
     """Greedy turn-1 results on held-out problems, per level ("L1".."L4") and "all"."""
 
     accuracy: dict[str, float]
-    wellformed: dict[str, float]  # the answer ends in a boxed integer (the verifier parsed it)
+    wellformed: dict[str, float]  # the boxed answer parsed (right or wrong, not malformed)
     samples: list[str]  # "Q:expr -> response" for the first problem of each level
 
 
@@ -158,26 +157,25 @@ def heldout_turn1(
     model: GPT2LMHeadModel,
     tokenizer: PreTrainedTokenizerBase,
     per_level: int,
-    levels: tuple[int, ...],
+    mix: DataMix | CountdownMix,
 ) -> HeldoutTurn1:
-    """Greedy turn-1 results on the first `per_level` env test problems of each level."""
+    """Greedy turn-1 results on the first `per_level` env test problems of each of the mix's
+    groups (Arith: its levels; Countdown: one group)."""
     policy = Policy(model, tokenizer, PolicyConfig(frozen_reference=False))
     accuracy: dict[str, float] = {}
     wellformed: dict[str, float] = {}
     samples: list[str] = []
-    for level in levels:
-        problems = held_out(level)[:per_level]
-        prompts = policy.first_prompt_ids(
-            [[{"role": "user", "content": f"Q:{p.expression}"}] for p in problems]
-        )
+    groups = mix.heldout(per_level)
+    for name, problems in groups.items():
+        prompts = policy.first_prompt_ids([[{"role": "user", "content": q}] for q, _ in problems])
         texts = policy.sample(prompts, dataclasses.replace(GREEDY, max_new_tokens=96)).texts
-        verdicts = [grade(t, str(p.answer)) for t, p in zip(texts, problems, strict=True)]
-        accuracy[f"L{level}"] = sum(v.correct for v in verdicts) / len(problems)
-        parsed = sum(v.reason in ("equal", "not_equal") for v in verdicts)
-        wellformed[f"L{level}"] = parsed / len(problems)
-        samples.append(f"Q:{problems[0].expression} -> {texts[0]}")
-    for table in (accuracy, wellformed):
-        table["all"] = sum(table.values()) / len(levels)
+        verdicts = [judge(t) for t, (_, judge) in zip(texts, problems, strict=True)]
+        accuracy[name] = sum(v.correct for v in verdicts) / len(problems)
+        wellformed[name] = sum(v.reason in ("equal", "not_equal") for v in verdicts) / len(problems)
+        samples.append(f"{problems[0][0]} -> {texts[0]}")
+    if "all" not in groups:
+        for table in (accuracy, wellformed):
+            table["all"] = sum(table.values()) / len(groups)
     return HeldoutTurn1(accuracy, wellformed, samples)
 
 
@@ -252,7 +250,7 @@ def pretrain(
         lr = lr_at(config, step, frac)
         for group in optimizer.param_groups:
             group["lr"] = lr
-        batch = sample_batch(encoder, config.mix, rng, config.tokens_per_batch)
+        batch = config.mix.sample_batch(encoder, rng, config.tokens_per_batch)
         losses.append(
             train_step(model, optimizer, collate(batch, tokenizer.pad_token_id), config.bf16)
         )
@@ -323,7 +321,7 @@ def _log_heldout(
     step: int,
 ) -> tuple[dict[str, float], dict[str, float]]:
     model.eval()
-    heldout = heldout_turn1(model, tokenizer, config.eval_problems_per_level, config.mix.levels)
+    heldout = heldout_turn1(model, tokenizer, config.eval_problems_per_level, config.mix)
     for key in heldout.accuracy:
         writer.add_scalar(f"eval/acc_t1_greedy_{key}", heldout.accuracy[key], step)
         writer.add_scalar(f"eval/wellformed_t1_greedy_{key}", heldout.wellformed[key], step)

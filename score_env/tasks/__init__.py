@@ -11,6 +11,7 @@ from score_env.tasks.base import Problem, Task, TurnOutcome
 # name -> "module:class"; a new task is one line here plus its module.
 TASKS: dict[str, str] = {
     "arith": "score_env.tasks.arith:ArithTask",
+    "countdown": "score_env.tasks.countdown:CountdownTask",
     "math": "score_env.tasks.math:MathTask",
     "humaneval": "score_env.tasks.humaneval:HumanEvalTask",
     "mbpp": "score_env.tasks.mbpp:MBPPTask",

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Generic, TypeVar
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -34,6 +34,8 @@ class Problem:
 
     `prompt` is the turn-1 user message. `gold` is what the verifier compares against: the answer
     for Arith/MATH, a reference program for code tasks (scripted oracle agents read it from `info`).
+    `extra` holds task-specific fields that the env copies into `info` (Countdown's `numbers` and
+    `target`), so an agent can read the problem's structure without parsing the prompt.
     """
 
     problem_id: str
@@ -41,6 +43,7 @@ class Problem:
     gold: str
     subject: str | None = None
     level: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True)

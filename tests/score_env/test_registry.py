@@ -16,6 +16,7 @@ gym.register_envs(score_env)
 
 NEEDS = {  # what each id needs beyond the package: (module, shared data file)
     "SelfCorrect-Arith-v0": (None, None),
+    "SelfCorrect-Countdown-v0": (None, None),
     "SelfCorrect-MATH-v0": ("verifiers.math", "math500_test.jsonl"),
     "SelfCorrect-HumanEval-v0": ("verifiers.code", None),
     "SelfCorrect-MBPP-v0": ("verifiers.code", "mbpp.jsonl"),

@@ -1,0 +1,134 @@
+"""Pretraining data for the Countdown tiny model: attempts that are honest about their value.
+
+An attempt proposes an expression, evaluates it step by step, and boxes it:
+
+    (6*3)+7:6*3=18;18+7=25;\\boxed{(6*3)+7}
+
+What the base model must learn, and what it must not:
+
+- **Honest evaluation.** An attempt is a solution with probability `1 - proposal_fraction`, else
+  a random expression over the numbers; either way its steps are computed exactly. So when an
+  attempt misses, its own text says so (the last value is not the target). Gold-only traces would
+  teach the opposite: that the last value always equals the target, and a wrong answer would hide
+  its mistake behind a falsified step.
+- **Two latent turn-2 skills, neither tied to the check.** In a two-turn trace, turn 2 repeats
+  turn 1 verbatim with probability `copy_fraction`, else it is a fresh attempt with a different
+  expression. Which of the two happens is independent of whether turn 1 reached the target, so
+  the base model can keep an answer and can try another one, but has never been shown *when* to
+  do which. Choosing by the visible check (keep a hit, retry a miss) is what RL has to elicit.
+  Because a retry of a right answer usually breaks it, these traces are worse at turn 2 than at
+  turn 1 on average: the corpus does not teach "fix when wrong".
+
+Held-out test puzzles (`score_env.tasks.countdown.held_out`) are never trained on.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from agents.tiny.data import Example, ExampleEncoder, Grader
+from score_env.tasks.countdown import (
+    Chain,
+    CountdownProblem,
+    Settings,
+    all_chains,
+    held_out,
+    sample_train_problem,
+    solutions,
+)
+from verifiers.countdown import grade
+
+ENV_ID = "SelfCorrect-Countdown-v0"
+
+
+def prompt_content(problem: CountdownProblem) -> str:
+    """The env's turn-1 message."""
+    return f"Q:{problem.problem_id}"
+
+
+@dataclass(frozen=True)
+class CountdownMix:
+    """What a Countdown pretraining batch is made of."""
+
+    settings: Settings = field(default_factory=Settings)
+    """The puzzles (the env's default difficulty)."""
+    two_turn_fraction: float = 0.5
+    """Share of batches made of two-turn traces (token-balanced against one-turn batches)."""
+    proposal_fraction: float = 0.3
+    """Share of attempts that are a random expression rather than a solution."""
+    copy_fraction: float = 0.5
+    """Share of two-turn traces whose turn 2 repeats turn 1 (else a different attempt)."""
+
+    def __post_init__(self) -> None:
+        for name in ("two_turn_fraction", "proposal_fraction", "copy_fraction"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(
+                    f"CountdownMix.{name} must be in [0, 1], got {getattr(self, name)!r}"
+                )
+
+    @property
+    def env_id(self) -> str:
+        return ENV_ID
+
+    @property
+    def env_kwargs(self) -> dict[str, Any]:
+        """The env keyword arguments that give this corpus's puzzles."""
+        s = self.settings
+        return {
+            "n_numbers": s.n_numbers,
+            "number_range": list(s.number_range),
+            "target_range": list(s.target_range),
+            "operators": s.operators,
+            "max_intermediate": s.max_intermediate,
+        }
+
+    def attempt(
+        self, problem: CountdownProblem, rng: random.Random, avoid: str | None = None
+    ) -> Chain:
+        """A solution, or with `proposal_fraction` a random expression; never `avoid`'s."""
+        s = self.settings
+        pool: tuple[Chain, ...] = ()
+        if rng.random() >= self.proposal_fraction:
+            pool = solutions(problem.numbers, problem.target, s.operators, s.max_intermediate)
+            pool = tuple(c for c in pool if c.expression != avoid)
+        if not pool:
+            pool = tuple(
+                c
+                for c in all_chains(problem.numbers, s.operators, s.max_intermediate)
+                if c.expression != avoid
+            )
+        return pool[rng.randrange(len(pool))]
+
+    def example(self, encoder: ExampleEncoder, rng: random.Random, two_turn: bool) -> Example:
+        problem = sample_train_problem(rng, self.settings)
+        first = self.attempt(problem, rng)
+        attempts = [(first.trace, True)]
+        if two_turn:
+            copy = rng.random() < self.copy_fraction
+            second = first if copy else self.attempt(problem, rng, avoid=first.expression)
+            attempts.append((second.trace, True))
+        return encoder.conversation(prompt_content(problem), attempts)
+
+    def sample_batch(
+        self, encoder: ExampleEncoder, rng: random.Random, tokens: int
+    ) -> list[Example]:
+        """About `tokens` tokens of examples, all one-turn or all two-turn (little padding)."""
+        two_turn = rng.random() < self.two_turn_fraction
+        batch: list[Example] = []
+        total = 0
+        while total < tokens:
+            batch.append(self.example(encoder, rng, two_turn))
+            total += len(batch[-1].input_ids)
+        return batch
+
+    def heldout(self, n: int) -> dict[str, list[tuple[str, Grader]]]:
+        """The first `n` held-out test puzzles, as (prompt content, grader), in one group."""
+        return {
+            "all": [
+                (prompt_content(p), functools.partial(grade, numbers=p.numbers, target=p.target))
+                for p in held_out(self.settings)[:n]
+            ]
+        }
