@@ -5,7 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-VerdictReason = Literal["equal", "not_equal", "no_answer", "parse_error", "timeout", "memory_limit"]
+VerdictReason = Literal[
+    "equal",
+    "not_equal",
+    "no_answer",
+    "parse_error",
+    "too_long",
+    "undecided",
+    "timeout",
+    "memory_limit",
+]
 
 
 @dataclass(frozen=True)
@@ -15,7 +24,8 @@ class Verdict:
     `correct` is the reward-bearing bit; `extracted` is the final answer found in the response
     (None when none was marked); `reason` says why, so that training logs can tell a wrong answer
     from a missing one or a verifier timeout (`timeout`: over the wall-clock limit;
-    `memory_limit`: over the memory cap, or the checking process died).
+    `memory_limit`: over the memory cap, or the checking process died; `too_long`: an answer
+    longer than the verifier reads; `undecided`: values too large to compare, scored as wrong).
     """
 
     correct: bool
