@@ -38,7 +38,9 @@ def grade(response: str, gold: str) -> Verdict:
         return Verdict(False, None, "no_answer")
     if not _INTEGER.fullmatch(extracted):
         return Verdict(False, extracted, "parse_error")
-    if len(extracted.lstrip("+-").lstrip("0")) > MAX_DIGITS:
+    sign, digits = extracted[0] if extracted[0] in "+-" else "", extracted.lstrip("+-")
+    digits = digits.lstrip("0") or "0"
+    if len(digits) > MAX_DIGITS:
         return Verdict(False, extracted, "too_long")
-    correct = int(extracted) == int(gold)
+    correct = int(sign + digits) == int(gold)
     return Verdict(correct, extracted, "equal" if correct else "not_equal")
