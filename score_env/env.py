@@ -22,7 +22,7 @@ The verifier's 0/1 for the current turn. Shaping (SCoRe's α(r2 - r1)) lives in
 
 ## Info
 Always: task, problem_id, gold, subject, level, turn, messages. After a step: correct, extracted,
-reason, response_truncated, correct_per_turn, extracted_per_turn. At the end: r1, r2, transition
+reason, response_truncated, correct_per_turn, extracted_per_turn, reason_per_turn. At the end: r1, r2, transition
 ("i->c", "c->i", "c->c", "i->i"). `gold` is for logging and scripted agents; a learning policy
 must not read it.
 

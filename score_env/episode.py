@@ -128,6 +128,7 @@ class Episode:
                 response_truncated=self.truncated[-1],
                 correct_per_turn=[o.correct for o in self.outcomes],
                 extracted_per_turn=[o.extracted for o in self.outcomes],
+                reason_per_turn=[o.reason for o in self.outcomes],
             )
         if self.done:
             first, final = self.outcomes[0].correct, self.outcomes[-1].correct

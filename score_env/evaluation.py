@@ -7,6 +7,7 @@ seed), or `n_problems` draws from the seeded stream for procedural train splits.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,7 @@ import numpy as np
 from rapidfuzz.distance import Levenshtein
 from tqdm import tqdm
 
-from score_env.metrics import Metrics, bootstrap_intervals, compute_metrics
+from score_env.metrics import Metrics, bootstrap_intervals, compute_metrics, count_reasons
 from score_env.protocol import Agent
 from score_env.vector import SelfCorrectVectorEnv, infos_to_list
 
@@ -31,6 +32,8 @@ class EpisodeRecord:
     responses: tuple[str, ...]
     correct: tuple[bool, ...]
     extracted: tuple[str | None, ...]
+    reasons: tuple[str, ...] = ()
+    """The verdict reason of each attempt (`equal`, `not_equal`, `undecided`, `timeout`, ...)."""
 
     @property
     def answer_changed(self) -> bool:
@@ -54,6 +57,8 @@ class EvalResult:
     by_subject: dict[str, Metrics]
     by_level: dict[str, Metrics]
     episodes: tuple[EpisodeRecord, ...]
+    reasons: tuple[dict[str, int], ...] = ()
+    """Per turn, how many attempts got each verdict reason (`count_reasons`)."""
 
     def as_dict(self, *, with_episodes: bool = True) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -62,6 +67,7 @@ class EvalResult:
             "intervals_95": {k: list(v) for k, v in self.intervals.items()},
             "by_subject": {k: m.as_dict() for k, m in self.by_subject.items()},
             "by_level": {k: m.as_dict() for k, m in self.by_level.items()},
+            "reasons": [dict(r) for r in self.reasons],
         }
         if with_episodes:
             out["episodes"] = [vars(e) for e in self.episodes]
@@ -111,6 +117,12 @@ def evaluate(
 def choose_problems(vec: SelfCorrectVectorEnv, n_problems: int | None, seed: int) -> list[str]:
     ids = list(vec.task.problem_ids)
     if ids:
+        if n_problems is not None and n_problems > len(ids):
+            warnings.warn(
+                f"asked for {n_problems} problems, but task {vec.task.name!r}'s split holds "
+                f"{len(ids)}: evaluating all {len(ids)}",
+                stacklevel=2,
+            )
         return ids if n_problems is None else ids[:n_problems]
     if n_problems is None:
         raise ValueError(f"task {vec.task.name!r} draws problems procedurally: give n_problems")
@@ -140,6 +152,7 @@ def _record(info: dict[str, Any]) -> EpisodeRecord:
         responses=tuple(m["content"] for m in info["messages"] if m["role"] == "assistant"),
         correct=tuple(bool(c) for c in info["correct_per_turn"]),
         extracted=tuple(info["extracted_per_turn"]),
+        reasons=tuple(info["reason_per_turn"]),
     )
 
 
@@ -155,6 +168,7 @@ def summarize(
         by_subject=_breakdown(records, lambda r: r.subject),
         by_level=_breakdown(records, lambda r: None if r.level is None else str(r.level)),
         episodes=tuple(records),
+        reasons=count_reasons([r.reasons for r in records]),
     )
 
 

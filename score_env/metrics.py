@@ -8,11 +8,15 @@ Per problem i with first/final attempt correctness c1_i, c2_i in {0, 1}, over N 
 
 All fractions of the N problems, so Δ(t1,t2) = Δi→c - Δc→i exactly (as integer counts
 n_c2 - n_c1 = n_i→c - n_c→i). Besides: the share of problems whose final answer changed and the
-mean normalized Levenshtein distance between the attempts (0 = identical, 1 = nothing shared).
+mean normalized Levenshtein distance between the attempts (0 = identical, 1 = nothing shared),
+and how often each verdict reason occurred per turn (`undecided` and `timeout` are scored 0 like
+`not_equal`; counting them shows how much of an accuracy is the verifier's, not the model's).
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -101,3 +105,16 @@ def bootstrap_intervals(
         name: (float(np.percentile(s, tail)), float(np.percentile(s, 100 - tail)))
         for name, s in samples.items()
     }
+
+
+def count_reasons(reasons_per_episode: Sequence[Sequence[str]]) -> tuple[dict[str, int], ...]:
+    """Per turn, the number of attempts with each verdict reason, most frequent first.
+
+    >>> count_reasons([("not_equal", "equal"), ("undecided", "equal")])
+    ({'not_equal': 1, 'undecided': 1}, {'equal': 2})
+    """
+    turns = max((len(r) for r in reasons_per_episode), default=0)
+    return tuple(
+        dict(Counter(r[t] for r in reasons_per_episode if len(r) > t).most_common())
+        for t in range(turns)
+    )

@@ -8,6 +8,8 @@ model's RL loop).
 True
 >>> grade("37+96=133", "133").reason
 'no_answer'
+>>> grade("\\\\boxed{" + "9" * 5000 + "}", "133").reason
+'too_long'
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from verifiers.verdict import Verdict
 
 _BOXED = re.compile(r"\\boxed\{([^{}]*)\}")
 _INTEGER = re.compile(r"[+-]?\d+")
+MAX_DIGITS = 1000
+"""Longest integer the grader reads (leading zeros aside). Python's `int()` refuses more than
+4,300 digits, and no Arith answer comes near this, so a longer one is `too_long`, never a crash."""
 
 
 def extract_answer(response: str) -> str | None:
@@ -33,5 +38,9 @@ def grade(response: str, gold: str) -> Verdict:
         return Verdict(False, None, "no_answer")
     if not _INTEGER.fullmatch(extracted):
         return Verdict(False, extracted, "parse_error")
-    correct = int(extracted) == int(gold)
+    sign, digits = extracted[0] if extracted[0] in "+-" else "", extracted.lstrip("+-")
+    digits = digits.lstrip("0") or "0"
+    if len(digits) > MAX_DIGITS:
+        return Verdict(False, extracted, "too_long")
+    correct = int(sign + digits) == int(gold)
     return Verdict(correct, extracted, "equal" if correct else "not_equal")

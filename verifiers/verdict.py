@@ -12,10 +12,11 @@ VerdictReason = Literal[
     "parse_error",
     "timeout",
     "memory_limit",
+    "too_long",
+    "undecided",
     "wrong_numbers",
     "invalid_expression",
     "division_by_zero",
-    "too_long",
 ]
 
 
@@ -26,9 +27,10 @@ class Verdict:
     `correct` is the reward-bearing bit; `extracted` is the final answer found in the response
     (None when none was marked); `reason` says why, so that training logs can tell a wrong answer
     from a missing one or a verifier timeout (`timeout`: over the wall-clock limit;
-    `memory_limit`: over the memory cap, or the checking process died). Countdown adds
-    `wrong_numbers` (not the given multiset), `invalid_expression` (outside its language),
-    `division_by_zero` and `too_long` (over a length or nesting bound).
+    `memory_limit`: over the memory cap, or the checking process died; `too_long`: an answer
+    longer than the verifier reads; `undecided`: values too large to compare, scored as wrong). Countdown adds
+    `wrong_numbers` (not the given multiset), `invalid_expression` (outside its language) and
+    `division_by_zero`; its `too_long` also covers a nesting bound.
     """
 
     correct: bool

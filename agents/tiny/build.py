@@ -146,8 +146,19 @@ def is_tiny(spec: str) -> bool:
 
 def resolve_model(spec: str) -> str:
     """A model argument as something `from_pretrained` loads: `tiny` / `tiny:<recipe>` becomes
-    its cached directory (built on first use); a directory or hub id is returned unchanged."""
-    return str(ensure_tiny_model(tiny_recipe(spec))) if is_tiny(spec) else spec
+    its cached directory (built on first use); a directory or hub id is returned unchanged.
+
+    A spec that can only be a path (absolute, `./`, `../`, `~`, or more than `org/name`) must be
+    an existing directory: FileNotFoundError "no model directory at ..." rather than the hub's
+    complaint about repo ids.
+    """
+    if is_tiny(spec):
+        return str(ensure_tiny_model(tiny_recipe(spec)))
+    path = Path(spec).expanduser()
+    looks_like_path = spec.startswith(("/", ".", "~")) or spec.count("/") > 1
+    if looks_like_path and not path.is_dir():
+        raise FileNotFoundError(f"no model directory at {path}")
+    return spec
 
 
 def ensure_tiny_model(

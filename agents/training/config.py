@@ -15,6 +15,8 @@ was expected. The resolved config (every field, defaults included) is saved with
 from __future__ import annotations
 
 import dataclasses
+import math
+import os
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -33,9 +35,19 @@ TINY = "tiny"
 T = TypeVar("T")
 
 
+MAX_SEED = 2**32 - 1
+"""Seeds reach numpy, which takes 0..2**32-1."""
+
+
 def _check(ok: bool, name: str, value: object, expected: str) -> None:
     if not ok:
         raise ValueError(f"{name}={value!r} is invalid: expected {expected}")
+
+
+def is_plain_name(name: str) -> bool:
+    """A name that is one directory entry: not empty, no path separator, not `.` or `..`."""
+    separators = {"/", "\\", os.sep, os.altsep or "/"}
+    return bool(name) and name not in (".", "..") and not any(c in name for c in separators)
 
 
 @dataclass(frozen=True)
@@ -69,11 +81,12 @@ class RunConfig:
 
     def __post_init__(self) -> None:
         _check(
-            bool(self.name) and "/" not in self.name,
+            is_plain_name(self.name),
             "run.name",
             self.name,
-            "a non-empty name without '/'",
+            "a plain directory name (no path separators, not '.' or '..')",
         )
+        _check(0 <= self.seed <= MAX_SEED, "run.seed", self.seed, f"an integer in [0, {MAX_SEED}]")
         _check(self.total_steps >= 0, "run.total_steps", self.total_steps, "an integer >= 0")
         for key in ("eval_every", "checkpoint_every", "sample_every", "keep_checkpoints"):
             value = getattr(self, key)
@@ -146,8 +159,13 @@ class OptimConfig:
     def __post_init__(self) -> None:
         _check(self.name in ("adamw", "sgd"), "optim.name", self.name, "'adamw' or 'sgd'")
         _check(0 <= self.momentum < 1, "optim.momentum", self.momentum, "a float in [0, 1)")
-        _check(self.lr > 0, "optim.lr", self.lr, "a float > 0")
-        _check(self.weight_decay >= 0, "optim.weight_decay", self.weight_decay, "a float >= 0")
+        _check(math.isfinite(self.lr) and self.lr > 0, "optim.lr", self.lr, "a finite float > 0")
+        _check(
+            math.isfinite(self.weight_decay) and self.weight_decay >= 0,
+            "optim.weight_decay",
+            self.weight_decay,
+            "a finite float >= 0",
+        )
         _check(
             len(self.betas) == 2 and all(0 <= b < 1 for b in self.betas),
             "optim.betas",
@@ -155,7 +173,12 @@ class OptimConfig:
             "two floats in [0, 1)",
         )
         _check(self.warmup_steps >= 0, "optim.warmup_steps", self.warmup_steps, "an integer >= 0")
-        _check(self.max_grad_norm >= 0, "optim.max_grad_norm", self.max_grad_norm, "a float >= 0")
+        _check(
+            math.isfinite(self.max_grad_norm) and self.max_grad_norm >= 0,
+            "optim.max_grad_norm",
+            self.max_grad_norm,
+            "a finite float >= 0 (0 disables clipping)",
+        )
         _check(
             self.micro_batch_size >= 1,
             "optim.micro_batch_size",
@@ -246,7 +269,7 @@ def load_config(path: str | Path | None, overrides: Sequence[str] = ()) -> Train
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"config file {str(path)!r} does not exist")
-        loaded = yaml.safe_load(path.read_text())
+        loaded = _parse_yaml(path.read_text(), f"config file {str(path)!r}")
         if loaded is not None and not isinstance(loaded, dict):
             raise ValueError(f"config file {str(path)!r} must hold a mapping of sections")
         raw = loaded or {}
@@ -266,7 +289,18 @@ def apply_override(raw: dict[str, Any], item: str) -> None:
         node = node.setdefault(part, {})
         if not isinstance(node, dict):
             raise ValueError(f"override {item!r}: {part!r} is not a section")
-    node[parts[-1]] = yaml.safe_load(text) if text.strip() else ""
+    node[parts[-1]] = _parse_yaml(text, f"override {item!r}") if text.strip() else ""
+
+
+def _parse_yaml(text: str, source: str) -> Any:
+    """`yaml.safe_load`, with a syntax error as one ValueError naming `source` and the line."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ValueError(f"{source} is not valid YAML{where}: {problem}") from err
 
 
 def save_config(config: TrainConfig, path: str | Path) -> None:
@@ -330,6 +364,8 @@ def _coerce(value: Any, hint: Any, name: str) -> Any:
         _check(
             isinstance(value, int | float) and not isinstance(value, bool), name, value, "a number"
         )
+        # every float field is a rate, norm, coefficient or probability: inf and nan never fit
+        _check(math.isfinite(value), name, value, "a finite number")
         return float(value)
     if hint is int:
         _check(isinstance(value, int) and not isinstance(value, bool), name, value, "an integer")

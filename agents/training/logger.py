@@ -8,12 +8,18 @@ counts) so that `score-env report` needs no TensorBoard parsing.
 Resuming: `purge_step` makes TensorBoard drop events at or after the step the run resumes from, and
 the same steps are dropped from `eval.jsonl`, so the curves continue at the same step without
 doubles. Only the main process writes; on the others every call is a no-op.
+
+Crash safety: each `eval.jsonl` line is flushed and fsynced as it is appended, and the file is
+rewritten on resume only by an atomic rename. A kill in the middle of an append can still leave a
+partial last line; readers skip it with a warning naming the file and line. A bad line elsewhere
+is an error naming them.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -21,6 +27,7 @@ from typing import Any
 import yaml
 
 from agents.training.rollout import RolloutBatch
+from agents.training.rundir import atomic_write_text
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +97,8 @@ class RunLogger:
         }
         with open(self.run_dir / EVAL_HISTORY, "a") as f:
             f.write(json.dumps(row) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
 
     def flush(self) -> None:
         if self._writer is not None:
@@ -106,7 +115,21 @@ def read_history(run_dir: Path) -> list[dict[str, Any]]:
     path = Path(run_dir) / EVAL_HISTORY
     if not path.is_file():
         return []
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    lines = path.read_text().splitlines()
+    rows = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            if not isinstance(row, dict) or not isinstance(row.get("step"), int):
+                raise ValueError("not an evaluation row")
+        except ValueError as err:
+            if number == len(lines):  # what a kill during the append leaves
+                log.warning("%s: skipping line %d, a partial last line (%s)", path, number, err)
+                continue
+            raise ValueError(f"{path}: line {number} is not a JSON evaluation row: {err}") from err
+        rows.append(row)
     return sorted(rows, key=lambda r: r["step"])
 
 
@@ -114,4 +137,4 @@ def _truncate_history(path: Path, purge_step: int) -> None:
     if not path.is_file():
         return
     kept = [r for r in read_history(path.parent) if r["step"] < purge_step]
-    path.write_text("".join(json.dumps(r) + "\n" for r in kept))
+    atomic_write_text(path, "".join(json.dumps(r) + "\n" for r in kept))

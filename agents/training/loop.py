@@ -39,6 +39,7 @@ from agents.training.logger import RunLogger
 from agents.training.method import Method, StepData, TrainContext
 from agents.training.registry import get_method
 from agents.training.rollout import rollout_metrics
+from agents.training.rundir import RunLock, is_main_launch_process
 
 log = logging.getLogger(__name__)
 
@@ -125,8 +126,19 @@ def _setup(config: TrainConfig) -> _Setup:
 
 
 def train(config: TrainConfig, *, resume: bool = False, progress: bool = True) -> TrainResult:
-    """Run `config` to `run.total_steps` updates; with `resume`, continue from the newest
-    checkpoint in `runs/<name>/checkpoints/` (starting fresh when there is none)."""
+    """Run `config` to `run.total_steps` updates; with `resume`, continue from the newest intact
+    checkpoint in `runs/<name>/checkpoints/` (starting fresh when there is none).
+
+    The main process holds the run directory's lock throughout (`rundir.RunLock`): a second run
+    on the same directory raises `RunLockedError` before it loads anything.
+    """
+    if not is_main_launch_process():
+        return _train(config, resume=resume, progress=progress)
+    with RunLock(config.run_dir):
+        return _train(config, resume=resume, progress=progress)
+
+
+def _train(config: TrainConfig, *, resume: bool, progress: bool) -> TrainResult:
     # 0. processes, seeds, policy, optimiser, envs, method
     run_dir = config.run_dir
     setup = _setup(config)

@@ -62,4 +62,7 @@ def judge_symbolic(answer: str, gold: str) -> str:
         return "parse_error"
     if result:
         return "equal"
-    return "parse_error" if leaves.parse_failures else "not_equal"
+    if leaves.parse_failures:
+        return "parse_error"
+    # None here: a leaf was too large to evaluate and the rest did not decide either way
+    return "undecided" if result is None else "not_equal"

@@ -5,7 +5,8 @@ which builds sympy objects node by node; nothing here calls `sympify`/`parse_exp
 (they `eval`). The one place the library would sympify a string is its number reader, which this
 module overrides (`_SafeConverter.parse_number`) to read digits with `int`/`Float` instead.
 Magnitude. A tree is sized *before* it is evaluated (`log2_size`): `9^{9^{9^9}}`, `2^{2^{40}}`,
-`(10^9)!` are compared only as unevaluated trees, so they can neither hang nor fill memory.
+`(10^9)!` are compared only as unevaluated trees, so they can neither hang nor fill memory; two
+such trees that differ are undecided (None), which the worker reports as `undecided`.
 
 Exact vs approximate. Exact sides are compared exactly: identical after evaluation, or a
 difference that simplifies to 0, or (for closed-form numbers) equal to 50 significant digits,
@@ -212,9 +213,9 @@ class SymbolicLeaves(FastLeaves):
         if ea is None or eb is None:
             return False
         if max(log2_size(ea), log2_size(eb)) > MAX_BITS:
-            # Too big to evaluate: equal only as identical trees. (`==` on unevaluated trees
-            # compares structure; printing them would evaluate: srepr orders terms numerically.)
-            return bool(ea == eb)
+            # Too big to evaluate: equal as identical trees, else undecided (scored as wrong).
+            # (`==` on unevaluated trees compares structure; printing them would evaluate.)
+            return True if ea == eb else None
         pa, pb = _places(a), _places(b)
         places = None if (pa is None) == (pb is None) else (pa if pa is not None else pb)
         return _values_equal(_evaluate(ea), _evaluate(eb), places)
@@ -222,8 +223,10 @@ class SymbolicLeaves(FastLeaves):
     def equation(self, a: Equation, b: Equation) -> Tri:
         """Same solution set: (lhs_a - rhs_a) is a nonzero constant times (lhs_b - rhs_b)."""
         sides = [self._parse(t) for t in (a.lhs, a.rhs, b.lhs, b.rhs)]
-        if any(s is None for s in sides) or max(log2_size(s) for s in sides) > MAX_BITS:
+        if any(s is None for s in sides):
             return False
+        if max(log2_size(s) for s in sides) > MAX_BITS:
+            return None  # too big to evaluate: undecided
         la, ra, lb, rb = (_evaluate(s) for s in sides)
         if not any(side.free_symbols for side in (la, ra, lb, rb)):
             # A numeric statement (`0.56 = 56\\%`) has no solution set: same sides or none.

@@ -114,18 +114,42 @@ class WorkerPool:
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
         self._all: list[_Worker] = []
+        self._size = 0  # workers started or being started: `_all` plus reserved slots
+        self.limit = self._max + self.config.spares
+        """Most worker processes alive at once, however many threads call `check`."""
         self.pid = os.getpid()
         self.killed = 0
 
+    def _reserve(self, wanted: int) -> int:
+        """Claim up to `wanted` new worker slots within `limit`; the decision and the count are
+        one step under the lock, so concurrent callers can never overshoot."""
+        with self._lock:
+            granted = max(0, min(wanted, self.limit - self._size))
+            self._size += granted
+            return granted
+
     def _spawn(self) -> _Worker:
-        worker = _Worker(self.config.memory_mb)
+        """Start a worker in a slot already reserved."""
+        try:
+            worker = _Worker(self.config.memory_mb)
+        except BaseException:
+            with self._lock:
+                self._size -= 1
+            raise
         with self._lock:
             self._all.append(worker)
         return worker
 
+    def _forget(self, worker: _Worker) -> None:
+        with self._lock:
+            self._all.remove(worker)
+            self._size -= 1
+
     def warm_up(self, n: int = 1) -> None:
         """Start `n` workers plus the spares now and wait until they are ready."""
-        while len(self._all) < min(n, self._max) + self.config.spares:
+        with self._lock:
+            wanted = min(n, self._max) + self.config.spares - self._size
+        for _ in range(self._reserve(wanted)):
             self._idle.put(self._spawn())
         for worker in list(self._all):
             worker.wait_ready(self.config.start_timeout_s)
@@ -136,20 +160,21 @@ class WorkerPool:
         except queue.Empty:
             pass
         with self._lock:
-            first = not self._all
-            grow = len(self._all) < self._max + self.config.spares
-        if first:  # start the spares with the first worker so a kill never waits on a cold one
-            for _ in range(self.config.spares):
-                self._idle.put(self._spawn())
-        return self._spawn() if grow else self._idle.get()
+            first = self._size == 0
+        # start the spares with the first worker so a kill never waits on a cold one
+        started = self._reserve(1 + (self.config.spares if first else 0))
+        if not started:
+            return self._idle.get()
+        for _ in range(started - 1):
+            self._idle.put(self._spawn())
+        return self._spawn()
 
     def check(self, answer: str, gold: str, timeout: float) -> str:
         worker = self._acquire()
         try:
             worker.wait_ready(self.config.start_timeout_s)
         except WorkerStartError:
-            with self._lock:
-                self._all.remove(worker)
+            self._forget(worker)
             raise
         reason = worker.ask(answer, gold, timeout)
         if reason is None or reason == "memory_limit":
@@ -160,15 +185,17 @@ class WorkerPool:
 
     def _replace(self, worker: _Worker) -> None:
         worker.kill()
+        self._forget(worker)
         with self._lock:
-            self._all.remove(worker)
             self.killed += 1
-        self._idle.put(self._spawn())  # warms up in the background while others work
+        if self._reserve(1):  # warms up in the background while others work
+            self._idle.put(self._spawn())
 
     def close(self) -> None:
         """Kill every worker (registered with atexit for the default pool)."""
         with self._lock:
             workers, self._all = self._all, []
+            self._size -= len(workers)
         for worker in workers:
             worker.kill()
 
