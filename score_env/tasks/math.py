@@ -57,6 +57,8 @@ class MathTask(FixedTask[Problem]):
         level: keep only these levels (1-5).
         prompt_template: the turn-1 message; "{problem}" is replaced by the problem.
         workers: parallel symbolic checks in `verifiers.math.grade_many`.
+        approximate: also accept a correctly rounded decimal for an exact gold (`3.14` for
+            `\\pi`); off by default, as MATH grades (see verifiers/math/README.md).
     """
 
     name = "math"
@@ -70,12 +72,16 @@ class MathTask(FixedTask[Problem]):
         level: int | Sequence[int] | None = None,
         prompt_template: str = MATH_PROMPT_TEMPLATE,
         workers: int = 2,
+        approximate: bool = False,
     ) -> None:
         if split not in FILES:
             raise ValueError(f"MATH split must be one of {sorted(FILES)}, got {split!r}")
         if "{problem}" not in prompt_template:
             raise ValueError(f"prompt_template must contain '{{problem}}', got {prompt_template!r}")
+        if not isinstance(approximate, bool):
+            raise TypeError(f"approximate must be a bool, got {approximate!r}")
         self.split, self.workers, self.template = split, workers, prompt_template
+        self.approximate = approximate
         problems = [p for p in map(self._to_problem, _load(split, data_path)) if p is not None]
         super().__init__(_filter(problems, subject, level))
 
@@ -87,7 +93,7 @@ class MathTask(FixedTask[Problem]):
         pairs = [(r, p.gold) for p, r in zip(problems, responses, strict=True)]
         return [
             _outcome(v.correct, v.extracted, v.reason)
-            for v in grade_many(pairs, workers=self.workers)
+            for v in grade_many(pairs, workers=self.workers, approximate=self.approximate)
         ]
 
     def _to_problem(self, record: Record) -> Problem | None:

@@ -134,3 +134,19 @@ def test_hub_fallback_when_no_local_data(tmp_path, monkeypatch):
     assert len(task.problem_ids) == 7 and task.problem(task.problem_ids[0]).level == 2
     MathTask(split="test")
     assert calls[-1] == ("HuggingFaceH4/MATH-500", None, "test")
+
+
+def test_strict_by_default_and_approximate_on_request(tmp_path):
+    path = tmp_path / "m.jsonl"
+    row = {"problem": "Area of the unit circle?", "answer": "\\pi", "unique_id": "pi"}
+    path.write_text(json.dumps(row))
+    rewards = {}
+    for approximate in (False, True):
+        env = gym.make("SelfCorrect-MATH-v0", data_path=path, approximate=approximate)
+        env.reset(options={"problem_id": "pi"})
+        _, rewards[approximate], _, _, info = env.step("The final answer is $3.14$.")
+        assert info["extracted"] == "3.14"
+        env.close()
+    assert rewards == {False: 0.0, True: 1.0}
+    with pytest.raises(TypeError, match="approximate must be a bool"):
+        MathTask(data_path=path, approximate="yes")
