@@ -145,6 +145,8 @@ _ROWS: list[tuple[str, str, bool, str]] = [
     (r"32,349", r"32349", True, "list-comma"),
     (r"32{,}349", r"32349", True, "list-comma"),
     (r"1,000,000", r"1000000", True, "list-comma"),
+    (r"10,\!080", r"10080", True, "list-comma"),
+    (r"11,\! 111,\! 111,\! 100", r"11111111100", True, "list-comma"),
     (r"x = 112,875", r"112875", True, "list-comma"),
     (r"32, 349", r"349, 32", True, "list-comma"),
     (r"32, 349", r"\{32, 349\}", True, "list-comma"),

@@ -4,8 +4,8 @@ Everything a grader should ignore is removed here, with plain string operations 
 in the input and safe to run in the caller's process: display wrappers (`$`, `\\left`,
 `\\displaystyle`), spacing commands, `\\dfrac`/`\\tfrac`, thousands separators, units and
 `\\text{}` suffixes, degrees, percent and dollar signs, `\\frac12` shorthand, `.5`, number words.
-Thousands separators are read only where no space follows the comma: `1,000,000` and `32{,}349`
-are one number, `32, 349` is the list of 32 and 349.
+Thousands separators are read only where no space follows the comma: `1,000,000`, `32{,}349` and
+`10,\\!080` are one number, `32, 349` is the list of 32 and 349.
 Most MATH answers are then equal as strings, which is the verifier's fast path.
 
 Not done here (kept for the structure and number layers): `x =` prefixes, mixed numbers, `\\pm`.
@@ -45,6 +45,8 @@ _LEADING_POINT = re.compile(r"(?<![\d}])\.(\d)")
 THOUSANDS = re.compile(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 # A whole answer, or the value after a label (`x = 112,875`), written with thousands separators.
 # Only here, before whitespace goes: `32, 349` (a comma and a space) is a list of two numbers.
+# `10,\\!080`: a comma glued to the next group by a negative space is a thousands separator.
+_GLUED_THOUSANDS = re.compile(r"(?<=\d),\s*\\!\s*(?=\d{3}(?!\d))")
 _WHOLE_THOUSANDS = re.compile(r"(^|=)(\s*)(" + THOUSANDS.pattern + r")$")
 _UNIT_WORDS = frozenset(
     """units unit square sq cubic cm mm km m meter meters metre metres centimeter centimeters
@@ -140,6 +142,7 @@ def normalize_spaced(answer: str) -> str:
         s = s.replace(char, repl)
     s = re.sub(r"\\[dt]frac(?![A-Za-z])", r"\\frac", s)
     s = _SIZING.sub("", s)
+    s = _GLUED_THOUSANDS.sub("", s)
     s = _SPACING.sub(" ", s)
     s = s.replace("\\lbrace", "\\{").replace("\\rbrace", "\\}")
     s = re.sub(r"\\(le|ge)(?:qslant)?(?![A-Za-z])", r"\\\1q", s)

@@ -8,10 +8,7 @@ a trainer's or a vector env's worker thread). Here its own timeouts are disabled
 runs in the same killable worker processes as our symbolic path (`worker.WorkerPool`), under a
 hard wall-clock limit, so a hostile response is a `timeout` verdict, never a hang or a crash.
 math-verify does its own answer extraction from the whole response; that is part of what is
-audited.
-
->>> peer_grade_many([("so $\\\\boxed{0.5}$", "\\\\frac12")])[0].correct  # doctest: +SKIP
-True
+audited. Use: `peer_grade_many([(response, gold), ...])` -> a `Verdict` per pair.
 """
 
 from __future__ import annotations
