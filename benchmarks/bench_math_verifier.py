@@ -264,7 +264,7 @@ def _rewrites(gold: str, rng: random.Random) -> list[str]:
     if isinstance(node, Collection) and not node.union and "\\{" not in n:
         parts = split_top(n, ",")
         rng.shuffle(parts)
-        out.append(",".join(parts))
+        out.append(", ".join(parts))  # a comma and a space: always a list
     if not isinstance(node, Equation) and "=" not in gold:
         out.append(f"x = {gold}")
     return [r for r in out if r != gold]
