@@ -234,6 +234,47 @@ HOSTILE: dict[str, str] = {
 
 TIMEOUT = 1.0
 SECRET = "SCORE_ENV_TEST_SECRET"
+
+# SysV IPC objects, keyrings and files outlive processes; the zygote removes them between
+# programs (the next program runs as the same uid in the same IPC namespace and /tmp).
+LEAVE_NOTES = """
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+def f(x):
+    shm = libc.shmget(4242, 4096, 0o1666)  # IPC_CREAT | 0666
+    sem = libc.semget(4243, 1, 0o1666)
+    msg = libc.msgget(4244, 0o1666)
+    key = libc.syscall(248, b"user", b"note", b"x", 1, -4)  # add_key to the user keyring
+    for path in NOTE_PATHS:  # writable only where the candidate shares the zygote's uid
+        try:
+            open(path, 'w').write('x')
+        except OSError:
+            pass
+    for path in ('/tmp/capture', '/tmp'):
+        try:
+            os.chmod(path, 0)
+        except OSError:
+            pass
+    return [shm >= 0, sem >= 0, msg >= 0, key >= 0]
+"""
+READ_NOTES = """
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+def f(x):
+    found = [libc.shmget(4242, 0, 0) >= 0, libc.semget(4243, 0, 0) >= 0, libc.msgget(4244, 0, 0) >= 0]
+    found.append(libc.syscall(250, 10, -4, b"user", b"note", 0) >= 0)  # keyctl search @u
+    found.append([p for p in NOTE_PATHS if os.path.exists(p)])
+    return found
+"""
+NOTE_PATHS = "('/tmp/note', '/tmp/capture/note', '/note', '/dev/shm/note', '/dev/note')"
+LEAVE_NOTES = LEAVE_NOTES.replace("NOTE_PATHS", NOTE_PATHS)
+READ_NOTES = "import os\n" + READ_NOTES.replace("NOTE_PATHS", NOTE_PATHS)
+WROTE_NOTES_TEST = "def check(candidate):\n    assert candidate(0) == [True, True, True, True]\n"
+FOUND_NOTES_TEST = (
+    "def check(candidate):\n    assert candidate(0) == [False, False, False, False, []]\n"
+)
 EXPECTED_STATUS = {  # where the cause is unambiguous, the status must say it
     "infinite_loop_at_import": "timeout",
     "infinite_loop_in_call": "timeout",
@@ -334,9 +375,15 @@ def _run(programs: dict[str, str], workers: int, started: set[int]) -> dict[str,
         judges = pool.judge_pids()
         during = settled(judges)
         isolation = pool.isolation
+    with JudgePool(1) as one:  # one sandbox: the reader must follow the writer in it
+        notes = [
+            asdict(one.check(CodeTask(LEAVE_NOTES, WROTE_NOTES_TEST, "f"))),
+            asdict(one.check(CodeTask(READ_NOTES, FOUND_NOTES_TEST, "f"))),
+        ]
     return {
         "uid": os.getuid(),
         "isolation": isolation,
+        "notes": notes,
         "results": results,
         "honest_after": honest_after,
         "during": during,

@@ -99,3 +99,9 @@ def test_nothing_left_after_the_pool_closes(outcomes):
 def test_secret_env_does_not_reach_the_candidate(outcomes):
     fields, _ = outcomes["results"]["read_secret_env"]
     assert "hunter2" not in (fields["error"] or "") + fields["stderr"]
+
+
+def test_a_program_cannot_leave_a_note_for_the_next_one(outcomes):
+    wrote, found = outcomes["notes"]
+    assert wrote["passed"], wrote  # the notes were created...
+    assert found["passed"], found  # ...and gone before the next program

@@ -1,6 +1,6 @@
 """What a candidate sees from inside the sandbox, checked by trusted test code on its answers;
 failing closed without bubblewrap, the process sandbox on request, no stray process after many
-checks, no note from one program to the next."""
+checks (the notes one program may leave the next are in hostile_programs.py)."""
 
 from __future__ import annotations
 
@@ -176,50 +176,3 @@ def test_a_thousand_checks_leave_no_zombie_or_stray_process():
     assert all(state != "Z" for _, state, _ in left), left
     assert len(left) == 2 * 4, left  # per judge: itself, bwrap, the zygote, one spare
     assert left_after_close(judges, started) == []
-
-
-LEAVE_NOTES = """
-import ctypes, os
-libc = ctypes.CDLL(None, use_errno=True)
-libc.syscall.restype = ctypes.c_long
-def f(x):
-    shm = libc.shmget(4242, 4096, 0o1666)  # IPC_CREAT | 0666
-    sem = libc.semget(4243, 1, 0o1666)
-    msg = libc.msgget(4244, 0o1666)
-    key = libc.syscall(248, b"user", b"note", b"x", 1, -4)  # add_key to the user keyring
-    for path in NOTE_PATHS:  # writable only where the candidate shares the zygote's uid
-        try:
-            open(path, 'w').write('x')
-        except OSError:
-            pass
-    for path in ('/tmp/capture', '/tmp'):
-        try:
-            os.chmod(path, 0)
-        except OSError:
-            pass
-    return [shm >= 0, sem >= 0, msg >= 0, key >= 0]
-"""
-READ_NOTES = """
-import ctypes
-libc = ctypes.CDLL(None, use_errno=True)
-libc.syscall.restype = ctypes.c_long
-def f(x):
-    found = [libc.shmget(4242, 0, 0) >= 0, libc.semget(4243, 0, 0) >= 0, libc.msgget(4244, 0, 0) >= 0]
-    found.append(libc.syscall(250, 10, -4, b"user", b"note", 0) >= 0)  # keyctl search @u
-    found.append([p for p in NOTE_PATHS if os.path.exists(p)])
-    return found
-"""
-NOTE_PATHS = "('/tmp/note', '/tmp/capture/note', '/note', '/dev/shm/note', '/dev/note')"
-LEAVE_NOTES = LEAVE_NOTES.replace("NOTE_PATHS", NOTE_PATHS)
-READ_NOTES = "import os\n" + READ_NOTES.replace("NOTE_PATHS", NOTE_PATHS)
-
-
-def test_a_program_cannot_leave_a_note_for_the_next_one():
-    """SysV IPC objects, keyrings and files outlive processes; the zygote removes them between
-    programs (the next program runs as the same uid in the same IPC namespace and /tmp)."""
-    wrote = "def check(candidate):\n    assert candidate(0) == [True, True, True, True]\n"
-    found = "def check(candidate):\n    assert candidate(0) == [False, False, False, False, []]\n"
-    with JudgePool(1) as pool:
-        assert pool.check(CodeTask(LEAVE_NOTES, wrote, "f")).passed  # they were created...
-        result = pool.check(CodeTask(READ_NOTES, found, "f"))
-    assert result.passed, result  # ...and gone before the next program
