@@ -2,8 +2,8 @@
 
 Prints, for ours and math-verify: accuracy and checks/s on the MATH-500 reference pairs, on
 model-like responses built from them, on the hand-labelled table and the 59 peer cases; the
-shuffled-pairs false-positive rate; the full MATH train sweep; hostile-input latency; worker
-memory. Run from the repository root:
+shuffled-pairs false-positive rate; the full MATH train sweep; what strict-by-default changes
+on the MATH train+test golds; hostile-input latency; worker memory. Run from the repository root:
 
     nice -n 10 python benchmarks/bench_math_verifier.py            # everything (~3-5 min)
     nice -n 10 python benchmarks/bench_math_verifier.py --quick    # skip the 7,500-problem sweep
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import math
 import random
 import re
 import time
@@ -88,8 +89,9 @@ def math500_pairs(rows: list[dict]) -> list[Pair]:
 
 
 def _noisy(gold: str) -> str:
-    """An equivalent rewrite a model might produce: dfrac, spacing, \\left( \\right)."""
-    s = re.sub(r"(?<!\{),(?!\})", ", ", gold.replace("\\frac", "\\dfrac"))  # not `{,}`
+    """An equivalent rewrite a model might produce: dfrac, spacing, \\left( \\right). A comma
+    in a thousands group stays tight (with a space after it, it would separate two numbers)."""
+    s = re.sub(r"(?<!\{),(?!\}|\d{3}(?!\d))", ", ", gold.replace("\\frac", "\\dfrac"))
     if s.startswith("(") and s.endswith(")"):
         s = "\\left(" + s[1:-1] + "\\right)"
     return s
@@ -262,7 +264,7 @@ def _rewrites(gold: str, rng: random.Random) -> list[str]:
     if isinstance(node, Collection) and not node.union and "\\{" not in n:
         parts = split_top(n, ",")
         rng.shuffle(parts)
-        out.append(",".join(parts))
+        out.append(", ".join(parts))  # a comma and a space: always a list
     if not isinstance(node, Equation) and "=" not in gold:
         out.append(f"x = {gold}")
     return [r for r in out if r != gold]
@@ -307,6 +309,61 @@ def hand_tables(data: Path) -> None:
     print("\n== math-verify's 59 peer cases (labels agreed by hand)")
     print(f"ours {sum(o == c['equal'] for o, c in zip(ours, peer, strict=True))}/{len(peer)}"
           f" | math-verify {sum(t == c['equal'] for t, c in zip(theirs, peer, strict=True))}/{len(peer)}")  # fmt: skip
+
+
+def _all_golds(data: Path) -> list[str]:
+    return [g for name in ("math_train.jsonl", "math_test5000.jsonl")
+            for g in (last_boxed(r["solution"]) for r in load_jsonl(data / name)) if g]  # fmt: skip
+
+
+def _rounded(gold: str) -> str | None:
+    """The gold's value as a decimal with 6 significant digits, when it is a real closed form
+    between 1e-3 and 1e6 that our in-process evaluator reads (None otherwise)."""
+    from verifiers.math.evaluate import Unsupported, approx, places, read, variables
+
+    tree = read(normalize(gold))
+    if tree is None or variables(tree) or places(tree) is not None:
+        return None
+    try:
+        value = approx(tree)
+    except (Unsupported, ValueError, ZeroDivisionError, OverflowError):
+        return None
+    if getattr(value, "imag", 0) != 0 or not 1e-3 <= abs(value) < 1e6:
+        return None
+    digits = 6 - (int(math.floor(math.log10(abs(float(value))))) + 1)
+    return f"{float(value):.{digits}f}" if digits > 0 else None
+
+
+def strictness_change(data: Path, pool: WorkerPool) -> None:
+    """What strict-by-default changes on MATH's own golds (train 7,500 + test 5,000): golds where
+    a correctly rounded decimal answer was accepted and now is not, golds whose `, ` now means a
+    list, and what `approximate=True` still accepts."""
+    golds = _all_golds(data)
+    decimal_golds = [g for g in golds if re.fullmatch(r"-?\d*\.\d+", normalize(g))]
+    rounded = [(g, d) for g in golds if (d := _rounded(g)) is not None]
+    responses = [(f"\\boxed{{{d}}}", g) for g, d in rounded]
+    strict = grade_many(responses, pool=pool)
+    lenient = grade_many(responses, pool=pool, approximate=True)
+    refused = [(g, d) for (g, d), s, a in zip(rounded, strict, lenient, strict=True)
+               if a.correct and not s.correct]  # fmt: skip
+    still = sum(s.correct for s in strict)
+    print(f"\n== strict by default, on {len(golds)} MATH train+test golds")
+    print(f"decimal golds (rounding rule unchanged): {len(decimal_golds)}")
+    print(f"golds with a real closed-form value: {len(rounded)}; a 6-significant-digit decimal"
+          f" answer is accepted for {still} (the decimal is the exact value), refused for"
+          f" {len(refused)} that approximate=True accepts (the golds affected), refused by both"
+          f" for {len(rounded) - still - len(refused)}")  # fmt: skip
+    for g, d in refused[:8]:
+        print(f"  refused now: {d} for gold {g!r}")
+    spaced = [g for g in golds if re.search(r"\d,\s+\d{3}(?!\d)", g)]
+    merged = [g for g in spaced if re.fullmatch(r"(?:.*=\s*)?-?\d{1,3}(?:,\s*\d{3})+", g)]
+    tight = [g for g in golds if re.fullmatch(r"(?:.*=\s*)?-?\d{1,3}(?:,\d{3})+(?:\.\d+)?", g)]
+    print(f"golds with ', ' before three digits: {len(spaced)}; of them read as one number before"
+          f" and as a list now: {len(merged)} {merged[:6]}")  # fmt: skip
+    print(f"golds in tight thousands groups (`32,349`), still one number: {len(tight)}")
+    pairs = [(f"\\boxed{{{g.replace(',', '')}}}", g) for g in tight]
+    kept = sum(v.correct for v in grade_many(pairs, pool=pool))
+    print(f"  their comma-free value judged equal: {kept}/{len(tight)}")
 
 
 HOSTILE = {
@@ -365,6 +422,7 @@ def main() -> None:
         train_sweep(load_jsonl(args.data / "math_train.jsonl"), pool)
         perturbed_golds(args.data, pool)
         rewritten_golds(args.data, pool)
+        strictness_change(args.data, pool)
     hostile(pool, peer=True)
     worker_memory(pool)
     pool.close()

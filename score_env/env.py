@@ -22,7 +22,10 @@ The verifier's 0/1 for the current turn. Shaping (SCoRe's α(r2 - r1)) lives in
 
 ## Info
 Always: task, problem_id, gold, subject, level, turn, messages. After a step: correct, extracted,
-reason, response_truncated, correct_per_turn, extracted_per_turn, reason_per_turn. At the end: r1, r2, transition
+reason, response_truncated, correct_per_turn, extracted_per_turn, reason_per_turn; with a grader
+audit (MATH's `audit=True`) also audit_peer, audit_peer_correct, audit_peer_reason and audit_agree
+(the peer's verdict equals `correct`), which never change the reward. Countdown adds numbers and
+target. At the end: r1, r2, transition
 ("i->c", "c->i", "c->c", "i->i"). `gold` is for logging and scripted agents; a learning policy
 must not read it.
 

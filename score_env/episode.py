@@ -130,6 +130,13 @@ class Episode:
                 extracted_per_turn=[o.extracted for o in self.outcomes],
                 reason_per_turn=[o.reason for o in self.outcomes],
             )
+            if last.audit is not None:
+                info.update(
+                    audit_peer=last.audit.peer,
+                    audit_peer_correct=last.audit.peer_correct,
+                    audit_peer_reason=last.audit.peer_reason,
+                    audit_agree=last.audit.peer_correct == last.correct,
+                )
         if self.done:
             first, final = self.outcomes[0].correct, self.outcomes[-1].correct
             info.update(r1=float(first), r2=float(final), transition=transition(first, final))

@@ -118,12 +118,18 @@ class EnvConfig:
     """Held-out problems per evaluation."""
     eval_num_envs: int = 50
     """Batch size of the evaluation env."""
+    audit: bool = False
+    """Grade every training response a second time with math-verify (MATH envs) and log how
+    often it disagrees with the reward's grader (`audit/*`); the reward never changes."""
 
     def __post_init__(self) -> None:
         _check(bool(self.id), "env.id", self.id, "a registered env id")
         _check(self.num_envs >= 1, "env.num_envs", self.num_envs, "an integer >= 1")
         _check(self.eval_episodes >= 1, "env.eval_episodes", self.eval_episodes, "an integer >= 1")
         _check(self.eval_num_envs >= 1, "env.eval_num_envs", self.eval_num_envs, "an integer >= 1")
+        _check(
+            not self.audit or "MATH" in self.id, "env.audit", self.audit, "false for a non-MATH env"
+        )
 
     @property
     def resolved_eval_id(self) -> str:

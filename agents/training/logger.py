@@ -2,7 +2,8 @@
 
 Scalars use `group/name` keys (`train/reward_t2`, `eval/acc_t1`, `perf/tokens_per_s`). The
 resolved config goes in as text at the start (`hparams`), text samples of both turns as markdown
-(`samples/episodes`). Held-out evaluations are also appended to `eval.jsonl` (step, metrics and
+(`samples/episodes`), and with a grader audit the responses the two graders judged differently
+(`audit/disagreements`). Held-out evaluations are also appended to `eval.jsonl` (step, metrics and
 counts) so that `score-env report` needs no TensorBoard parsing.
 
 Resuming: `purge_step` makes TensorBoard drop events at or after the step the run resumes from, and
@@ -26,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from agents.training.audit import disagreements
 from agents.training.rollout import RolloutBatch
 from agents.training.rundir import atomic_write_text
 
@@ -76,6 +78,9 @@ class RunLogger:
                 f"{batch.second.texts[i]}\n```"
             )
         self._writer.add_text("samples/episodes", "\n\n".join(blocks), step)
+        disagreeing = disagreements(batch, n)
+        if disagreeing is not None:
+            self._writer.add_text("audit/disagreements", disagreeing, step)
 
     def evaluation(
         self,

@@ -33,6 +33,7 @@ from tqdm import tqdm
 
 import score_env
 from agents.policy import Policy
+from agents.training.audit import audit_metrics
 from agents.training.checkpoint import Checkpointer, TrainerState
 from agents.training.config import OptimConfig, TrainConfig, save_config
 from agents.training.logger import RunLogger
@@ -118,7 +119,8 @@ def _setup(config: TrainConfig) -> _Setup:
     # The scheduler is stepped by hand once per update (accelerate would step it once per process).
     model, optimizer = acc.prepare(policy.model, optimizer)
     acc.register_for_checkpointing(scheduler)
-    env = make_env(config.env.id, config.env.num_envs, config.env.kwargs)
+    audit = {"audit": True} if config.env.audit else {}
+    env = make_env(config.env.id, config.env.num_envs, {**config.env.kwargs, **audit})
     ctx = TrainContext(config=config, policy=policy, model=model, accelerator=acc, env=env)
     method: Method = get_method(config.run.method).build(ctx, config.method)
     checkpointer = Checkpointer(config.run_dir, acc, keep=config.run.keep_checkpoints)
@@ -259,6 +261,7 @@ def _step_metrics(data: StepData) -> dict[str, float]:
     metrics = dict(data.metrics)
     if data.rollout is not None:
         metrics.update(rollout_metrics(data.rollout))
+        metrics.update(audit_metrics(data.rollout))
     return metrics
 
 

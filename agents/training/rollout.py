@@ -33,7 +33,7 @@ class TurnBatch:
     `prompt_ids[b]` is the full context the response was sampled from (for turn 2: turn-1 prompt,
     turn-1 response, and the correction instruction, token-exact); `response_ids[b]` the sampled
     tokens (end-of-sequence included when the model emitted one); `texts[b]` the decoded response
-    the env graded.
+    the env graded; `peer_correct[b]` the audit's second grader, when the env audits its grader.
     """
 
     prompt_ids: list[list[int]]
@@ -41,6 +41,7 @@ class TurnBatch:
     texts: list[str]
     rewards: np.ndarray  # float32 [B]
     correct: np.ndarray  # bool [B]
+    peer_correct: np.ndarray | None = None  # bool [B]: never part of the reward
 
     def __post_init__(self) -> None:
         n = len(self.texts)
@@ -56,6 +57,7 @@ class TurnBatch:
             texts=[self.texts[i] for i in idx],
             rewards=self.rewards[idx],
             correct=self.correct[idx],
+            peer_correct=None if self.peer_correct is None else self.peer_correct[idx],
         )
 
 
@@ -224,6 +226,9 @@ def collect_rollouts(
                 texts=list(samples.texts),
                 rewards=np.asarray(rewards, dtype=np.float32),
                 correct=np.array([bool(row["correct"]) for row in info_rows]),
+                peer_correct=np.array([bool(row["audit_peer_correct"]) for row in info_rows])
+                if "audit_peer_correct" in info_rows[0]
+                else None,
             )
         )
     if not bool(np.all(terminated)):
@@ -263,6 +268,7 @@ def concat(batches: Sequence[RolloutBatch]) -> RolloutBatch:
             texts=[x for b in batches for x in b.turns[t].texts],
             rewards=np.concatenate([b.turns[t].rewards for b in batches]),
             correct=np.concatenate([b.turns[t].correct for b in batches]),
+            peer_correct=_concat_optional([b.turns[t].peer_correct for b in batches]),
         )
         for t in range(len(batches[0].turns))
     )
@@ -274,6 +280,11 @@ def concat(batches: Sequence[RolloutBatch]) -> RolloutBatch:
         prompts=[x for b in batches for x in b.prompts],
         timings=timings,
     )
+
+
+def _concat_optional(parts: Sequence[np.ndarray | None]) -> np.ndarray | None:
+    known = [p for p in parts if p is not None]
+    return np.concatenate(known) if known and len(known) == len(parts) else None
 
 
 @torch.no_grad()

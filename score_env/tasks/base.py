@@ -47,18 +47,29 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Audit:
+    """A second grader's verdict on the same response, kept beside the reward, never in it."""
+
+    peer: str  # which grader, e.g. "math-verify"
+    peer_correct: bool
+    peer_reason: str
+
+
+@dataclass(frozen=True)
 class TurnOutcome:
     """The verifier's judgement of one response, in the env's task-independent terms.
 
     `extracted` is the final answer found (MATH/Arith) or the extracted program (code); `reason`
     says why (e.g. "equal", "no_answer", "failed", "timeout", "empty"); `feedback` is the text a
-    feedback-mode env shows at the next turn (never shown otherwise).
+    feedback-mode env shows at the next turn (never shown otherwise); `audit` a second grader's
+    verdict when the task was asked to audit its grader.
     """
 
     correct: bool
     extracted: str | None
     reason: str
     feedback: str
+    audit: Audit | None = None
 
 
 EMPTY_OUTCOME = TurnOutcome(False, None, "empty", "The response was empty.")

@@ -12,11 +12,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from score_env.data import Record, load_hub, read_records, resolve_path
-from score_env.tasks.base import MATH_CORRECTION_INSTRUCTION, FixedTask, Problem, TurnOutcome
+from score_env.tasks.base import (
+    MATH_CORRECTION_INSTRUCTION,
+    Audit,
+    FixedTask,
+    Problem,
+    TurnOutcome,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +64,10 @@ class MathTask(FixedTask[Problem]):
         level: keep only these levels (1-5).
         prompt_template: the turn-1 message; "{problem}" is replaced by the problem.
         workers: parallel symbolic checks in `verifiers.math.grade_many`.
+        approximate: also accept a correctly rounded decimal for an exact gold (`3.14` for
+            `\\pi`); off by default, as MATH grades (see verifiers/math/README.md).
+        audit: also grade every response with math-verify (it must be installed) and add its
+            verdict to `info` (`audit_*`); the reward stays ours.
     """
 
     name = "math"
@@ -70,12 +81,22 @@ class MathTask(FixedTask[Problem]):
         level: int | Sequence[int] | None = None,
         prompt_template: str = MATH_PROMPT_TEMPLATE,
         workers: int = 2,
+        approximate: bool = False,
+        audit: bool = False,
     ) -> None:
         if split not in FILES:
             raise ValueError(f"MATH split must be one of {sorted(FILES)}, got {split!r}")
         if "{problem}" not in prompt_template:
             raise ValueError(f"prompt_template must contain '{{problem}}', got {prompt_template!r}")
+        for name, flag in (("approximate", approximate), ("audit", audit)):
+            if not isinstance(flag, bool):
+                raise TypeError(f"{name} must be a bool, got {flag!r}")
+        if audit:
+            from verifiers.math.peer import require_peer
+
+            require_peer()
         self.split, self.workers, self.template = split, workers, prompt_template
+        self.approximate, self.audit = approximate, audit
         problems = [p for p in map(self._to_problem, _load(split, data_path)) if p is not None]
         super().__init__(_filter(problems, subject, level))
 
@@ -85,9 +106,16 @@ class MathTask(FixedTask[Problem]):
         from verifiers.math import grade_many  # lazily: keeps `import score_env` light
 
         pairs = [(r, p.gold) for p, r in zip(problems, responses, strict=True)]
+        verdicts = grade_many(pairs, workers=self.workers, approximate=self.approximate)
+        outcomes = [_outcome(v.correct, v.extracted, v.reason) for v in verdicts]
+        if not self.audit:
+            return outcomes
+        from verifiers.math.peer import PEER, peer_grade_many
+
+        peers = peer_grade_many(pairs, workers=self.workers)
         return [
-            _outcome(v.correct, v.extracted, v.reason)
-            for v in grade_many(pairs, workers=self.workers)
+            replace(o, audit=Audit(PEER, p.correct, p.reason))
+            for o, p in zip(outcomes, peers, strict=True)
         ]
 
     def _to_problem(self, record: Record) -> Problem | None:

@@ -134,3 +134,46 @@ def test_hub_fallback_when_no_local_data(tmp_path, monkeypatch):
     assert len(task.problem_ids) == 7 and task.problem(task.problem_ids[0]).level == 2
     MathTask(split="test")
     assert calls[-1] == ("HuggingFaceH4/MATH-500", None, "test")
+
+
+def test_strict_by_default_and_approximate_on_request(tmp_path):
+    path = tmp_path / "m.jsonl"
+    row = {"problem": "Area of the unit circle?", "answer": "\\pi", "unique_id": "pi"}
+    path.write_text(json.dumps(row))
+    rewards = {}
+    for approximate in (False, True):
+        env = gym.make("SelfCorrect-MATH-v0", data_path=path, approximate=approximate)
+        env.reset(options={"problem_id": "pi"})
+        _, rewards[approximate], _, _, info = env.step("The final answer is $3.14$.")
+        assert info["extracted"] == "3.14"
+        env.close()
+    assert rewards == {False: 0.0, True: 1.0}
+    with pytest.raises(TypeError, match="approximate must be a bool"):
+        MathTask(data_path=path, approximate="yes")
+
+
+def test_grader_audit_adds_the_peer_verdict_to_info_and_never_the_reward(tmp_path):
+    pytest.importorskip("math_verify", reason="the audit's peer grader, math-verify")
+    path = tmp_path / "m.jsonl"
+    rows = [
+        {"problem": "Half?", "answer": "\\frac12", "unique_id": "half"},
+        {"problem": "Area of the unit circle?", "answer": "\\pi", "unique_id": "pi"},
+        {"problem": "Tiny?", "answer": "\\frac{1}{2004!}", "unique_id": "tiny"},
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    responses = ["So $\\boxed{0.5}$.", "The final answer is $3.14$.", "$\\boxed{\\frac{1}{2006!}}$"]
+    results = {}
+    for audit in (False, True):
+        env = gym.make_vec("SelfCorrect-MATH-v0", num_envs=3, data_path=path, audit=audit,
+                           vectorization_mode="vector_entry_point")  # fmt: skip
+        env.reset(options={"problem_ids": ["half", "pi", "tiny"]})
+        _, rewards, _, _, infos = env.step(responses)
+        results[audit] = (list(rewards), score_env.infos_to_list(infos, 3))
+        env.close()
+    assert results[False][0] == results[True][0] == [1.0, 0.0, 0.0]  # the reward is ours
+    assert not any(k.startswith("audit_") for row in results[False][1] for k in row)
+    audited = results[True][1]
+    assert all(row["audit_peer"] == "math-verify" for row in audited)
+    # math-verify's float tolerance calls 1/2006! equal to 1/2004!: the one disagreement.
+    assert [row["audit_peer_correct"] for row in audited] == [True, False, True]
+    assert [row["audit_agree"] for row in audited] == [True, True, False]

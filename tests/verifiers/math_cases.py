@@ -2,7 +2,7 @@ r"""Hand-labelled answer-equivalence pairs: (answer, gold, equal, category).
 
 Each label is a judgement about mathematics and the MATH conventions, written before running
 either verifier; the benchmark runs math-verify on the same rows and the hand label decides
-every disagreement. Categories cover every bullet of issue 2.
+every disagreement.
 """
 
 from __future__ import annotations
@@ -114,18 +114,46 @@ _ROWS: list[tuple[str, str, bool, str]] = [
     (r"(x+1)^2", r"x^2+x+1", False, "exact-symbolic"),
     (r"3-4i", r"3+4i", False, "exact-symbolic"),
     (r"2\pi", r"\pi", False, "exact-symbolic"),
-    (r"\sqrt{2}", r"1.41421356237", True, "approximation"),
-    # --- decimal approximations (tolerance only against a decimal)
-    (r"0.333", r"\frac{1}{3}", True, "approximation"),
-    (r"3.14", r"\pi", True, "approximation"),
-    (r"1.414", r"\sqrt{2}", True, "approximation"),
-    (r"0.6667", r"\frac{2}{3}", True, "approximation"),
-    (r"2.718", r"e", True, "approximation"),
-    (r"0.3", r"\frac{1}{3}", False, "approximation"),
-    (r"3.1", r"\pi", False, "approximation"),
-    (r"0.3334", r"\frac{1}{3}", False, "approximation"),
-    (r"1.41", r"1.414", False, "approximation"),
-    (r"3.15", r"\pi", False, "approximation"),
+    # --- a decimal gold: the problem asked for a decimal; a correctly rounded value meets it
+    (r"\sqrt{2}", r"1.41421356237", True, "decimal-gold"),
+    (r"\frac{1}{3}", r"0.333", True, "decimal-gold"),
+    (r"\pi", r"3.14", True, "decimal-gold"),
+    (r"\frac{2}{3}", r"0.6667", True, "decimal-gold"),
+    (r"\frac{1}{3}", r"0.3", False, "decimal-gold"),  # one significant digit is not enough
+    (r"\pi", r"3.15", False, "decimal-gold"),
+    (r"\frac{1}{3}", r"0.3334", False, "decimal-gold"),
+    (r"1.41", r"1.414", False, "decimal-gold"),  # two decimals compare exactly
+    # --- an exact gold: only exactly the same value (strict); approximations are wrong
+    (r"0.25", r"\frac14", True, "exact-gold"),
+    (r"0.5", r"\frac12", True, "exact-gold"),
+    (r"-0.75", r"-\frac{3}{4}", True, "exact-gold"),
+    (r"2.5", r"\frac{5}{2}", True, "exact-gold"),
+    (r"0.125", r"\frac{1}{8}", True, "exact-gold"),
+    (r"1.5\pi", r"\frac{3\pi}{2}", True, "exact-gold"),
+    (r"x = 0.2", r"\frac15", True, "exact-gold"),
+    (r"(0.5, 2)", r"\left(\frac12, 2\right)", True, "exact-gold"),
+    (r"0.333", r"\frac{1}{3}", False, "exact-gold"),
+    (r"3.14", r"\pi", False, "exact-gold"),
+    (r"1.414", r"\sqrt{2}", False, "exact-gold"),
+    (r"0.6667", r"\frac{2}{3}", False, "exact-gold"),
+    (r"2.718", r"e", False, "exact-gold"),
+    (r"3.14159265358979", r"\pi", False, "exact-gold"),
+    (r"(0.333, 2)", r"\left(\frac13, 2\right)", False, "exact-gold"),
+    (r"0.3", r"\frac{1}{3}", False, "exact-gold"),
+    (r"3.1", r"\pi", False, "exact-gold"),
+    # --- a comma and a space separate list items; thousands separators have no space
+    (r"32,349", r"32349", True, "list-comma"),
+    (r"32{,}349", r"32349", True, "list-comma"),
+    (r"1,000,000", r"1000000", True, "list-comma"),
+    (r"10,\!080", r"10080", True, "list-comma"),
+    (r"11,\! 111,\! 111,\! 100", r"11111111100", True, "list-comma"),
+    (r"x = 112,875", r"112875", True, "list-comma"),
+    (r"32, 349", r"349, 32", True, "list-comma"),
+    (r"32, 349", r"\{32, 349\}", True, "list-comma"),
+    (r"32, 349", r"32349", False, "list-comma"),
+    (r"32349", r"32, 349", False, "list-comma"),
+    (r"1, 000", r"1000", False, "list-comma"),
+    (r"x = 32, 349", r"32349", False, "list-comma"),
     # --- close but not equal (exact where a float tolerance would say equal)
     (r"\frac{1}{2006!}", r"\frac{1}{2004!}", False, "close-unequal"),
     (r"\frac{1}{2^{98}}", r"\frac{1}{2^{99}}", False, "close-unequal"),
@@ -249,11 +277,28 @@ _ROWS: list[tuple[str, str, bool, str]] = [
     (r"05:00+1", r"05:00", False, "labels-bases"),
     (r"1:2", r"\frac{1}{2}", True, "labels-bases"),
     (r"0.56 = 55\%", r"0.56 = 56\%", False, "equation"),
-    (r"\frac{2}{3}", r"\$\dfrac23 \approx \$0.67", True, "approximation"),
-    (r"\frac{2}{3}+1", r"\$\dfrac23 \approx \$0.67", False, "approximation"),
+    (r"\frac{2}{3}", r"\$\dfrac23 \approx \$0.67", True, "exact-gold"),
+    (r"\frac{2}{3}+1", r"\$\dfrac23 \approx \$0.67", False, "exact-gold"),
     # --- hostile text stays text (never evaluated)
     (r"__import__('os').system('true')", r"0", False, "hostile"),
     (r"\text{__import__('os')}", r"1", False, "hostile"),
 ]
 
 CASES: list[Case] = [Case(*row) for row in _ROWS]
+
+# The lenient option (`approximate=True`): a correctly rounded decimal answer also meets an
+# exact gold. Everything above that is equal stays equal with it.
+_APPROXIMATE_ROWS: list[tuple[str, str, bool, str]] = [
+    (r"0.333", r"\frac{1}{3}", True, "approximate"),
+    (r"3.14", r"\pi", True, "approximate"),
+    (r"1.414", r"\sqrt{2}", True, "approximate"),
+    (r"0.6667", r"\frac{2}{3}", True, "approximate"),
+    (r"2.718", r"e", True, "approximate"),
+    (r"(0.333, 2)", r"\left(\frac13, 2\right)", True, "approximate"),
+    (r"0.3", r"\frac{1}{3}", False, "approximate"),
+    (r"3.1", r"\pi", False, "approximate"),
+    (r"0.3334", r"\frac{1}{3}", False, "approximate"),
+    (r"3.15", r"\pi", False, "approximate"),
+    (r"32, 349", r"32349", False, "approximate"),
+]
+APPROXIMATE_CASES: list[Case] = [Case(*row) for row in _APPROXIMATE_ROWS]

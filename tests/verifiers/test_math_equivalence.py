@@ -6,7 +6,7 @@ from collections import Counter
 from fractions import Fraction
 
 import pytest
-from math_cases import CASES, Case
+from math_cases import APPROXIMATE_CASES, CASES, Case
 
 from verifiers.math import Verdict, grade, grade_many, is_equivalent
 from verifiers.math.judge import judge_fast
@@ -27,6 +27,26 @@ def test_hand_labelled_pair(case: Case) -> None:
     assert is_equivalent(case.answer, case.gold) is case.equal
 
 
+@pytest.mark.parametrize(
+    "case", APPROXIMATE_CASES, ids=[f"{c.answer}~{c.gold}" for c in APPROXIMATE_CASES]
+)
+def test_approximate_accepts_a_rounded_decimal_for_an_exact_gold(case: Case) -> None:
+    assert is_equivalent(case.answer, case.gold, approximate=True) is case.equal
+    assert grade(rf"\boxed{{{case.answer}}}", case.gold, approximate=True).correct is case.equal
+
+
+def test_approximate_keeps_every_equal_pair_of_the_strict_table() -> None:
+    equal = [c for c in CASES if c.equal]
+    verdicts = grade_many([(rf"\boxed{{{c.answer}}}", c.gold) for c in equal], approximate=True)
+    assert [c for c, v in zip(equal, verdicts, strict=True) if not v.correct] == []
+
+
+def test_strict_is_the_default_and_approximate_must_be_a_bool() -> None:
+    assert not is_equivalent("3.14", r"\pi") and not grade(r"\boxed{3.14}", r"\pi").correct
+    with pytest.raises(TypeError, match="approximate must be a bool"):
+        is_equivalent("3.14", r"\pi", approximate="yes")  # type: ignore[arg-type]
+
+
 def test_grade_many_agrees_with_the_table_in_parallel() -> None:
     verdicts = grade_many([(rf"\boxed{{{c.answer}}}", c.gold) for c in CASES], workers=2)
     assert [v.correct for v in verdicts] == [c.equal for c in CASES]
@@ -38,6 +58,8 @@ def test_grade_many_agrees_with_the_table_in_parallel() -> None:
         (r"\left( \dfrac{1}{2}, 3 \right)", r"(\frac{1}{2},3)"),
         (r"1{,}000", "1000"),
         (r"\$1,000", "1000"),
+        (r"32, 349", "32,349"),  # a list: the comma stays
+        (r"x = 1,000,000", "x=1000000"),
         (r"5\text{ cm}^2", "5"),
         (r"90^\circ", "90"),
         (r"\text{two}", "2"),
@@ -60,18 +82,21 @@ def test_numbers_are_exact_rationals() -> None:
 
 
 @pytest.mark.parametrize(
-    ("approx", "exact", "equal"),
+    ("answer", "gold", "strict", "approximate"),
     [
-        ("0.333", "1/3", True),
-        ("0.33", "1/3", False),
-        ("0.3334", "1/3", False),
-        ("2.5", "5/2", True),
+        ("1/3", "0.333", True, True),  # a decimal gold: correct rounding either way
+        ("1/3", "0.33", False, False),
+        ("1/3", "0.3334", False, False),
+        ("0.333", "1/3", False, True),  # an exact gold: rounding only when approximate
+        ("0.3334", "1/3", False, False),
+        ("2.5", "5/2", True, True),
     ],
 )
-def test_decimal_against_exact_needs_correct_rounding(approx: str, exact: str, equal: bool) -> None:
-    a, b = parse_number(approx), parse_number(exact)
+def test_decimal_against_exact(answer: str, gold: str, strict: bool, approximate: bool) -> None:
+    a, b = parse_number(answer), parse_number(gold)
     assert a is not None and b is not None
-    assert numbers_equal(a, b) is equal
+    assert numbers_equal(a, b) is strict
+    assert numbers_equal(a, b, approximate=True) is approximate
 
 
 def test_fast_path_decides_plain_answers_without_sympy() -> None:

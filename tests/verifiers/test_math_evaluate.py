@@ -18,8 +18,10 @@ from verifiers.math.evaluate import decide, read
         (r"\frac{\sqrt{3}}{3}", r"\frac{\sqrt{3}}{2}", False),  # irrationals: only 'different'
         (r"\sqrt{8}", r"2\sqrt{2}", None),  # equal irrationals are left to sympy
         (r"\pi", r"\frac{22}{7}", False),
-        ("3.14", r"\pi", True),  # one decimal side: correct rounding, >= 3 significant digits
-        ("3.1", r"\pi", False),
+        (r"\pi", "3.14", True),  # a decimal gold: correct rounding, >= 3 significant digits
+        (r"\pi", "3.1", False),
+        ("3.14", r"\pi", False),  # a decimal answer to an exact gold: exactly equal only
+        ("0.75", r"\frac{3}{4}", True),
         (r"\sqrt{-4}", "2", False),  # 2i
         ("x+1", "x+1", None),  # a variable: outside the subset
         (r"4\frac{2}{3}+1", "1", None),  # a mixed number inside an expression: sympy decides
@@ -29,6 +31,14 @@ from verifiers.math.evaluate import decide, read
 )
 def test_decide(a: str, b: str, expected: bool | None) -> None:
     assert decide(a, b) is expected
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [("3.14", r"\pi", True), ("3.1", r"\pi", False), (r"1.5\pi", r"\frac{3\pi}{2}", None)],
+)
+def test_decide_approximate(a: str, b: str, expected: bool | None) -> None:
+    assert decide(a, b, approximate=True) is expected
 
 
 @pytest.mark.parametrize("text", ["2.5.3", "(1", "1)", r"\frac{1}", "2^", "", r"\alpha", "(" * 100])

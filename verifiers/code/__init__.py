@@ -6,7 +6,9 @@
 
 The dataset's tests run in a trusted judge process and call the candidate, which lives in an
 unprivileged, namespaced sandbox process, through a channel carrying only plain data; see
-judge.py, session.py, sandbox.py and zygote.py for the design.
+judge.py, session.py, sandbox.py and zygote.py for the design. Without bubblewrap the first
+check raises `SandboxUnavailable` (with the command that fixes it); the weaker process sandbox
+runs only on request: `SandboxConfig(isolation="process")` or SCORE_ENV_SANDBOX=process.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Sequence
 
 from verifiers.code.config import CodeTask, ExecResult, SandboxConfig, Status
 from verifiers.code.extract import extract_program
+from verifiers.code.isolation import SandboxUnavailable
 from verifiers.code.pool import JudgePool, shared_pool
 from verifiers.code.programs import humaneval_task, humaneval_task_from_function, mbpp_task
 
@@ -23,6 +26,7 @@ __all__ = [
     "ExecResult",
     "JudgePool",
     "SandboxConfig",
+    "SandboxUnavailable",
     "Status",
     "check",
     "check_many",

@@ -16,9 +16,11 @@ class SandboxConfig:
     """How candidate programs are confined. The defaults fit HumanEval and MBPP with room to spare.
 
     `isolation`: "namespaces" runs the sandbox under bubblewrap (PID, network, IPC, UTS and mount
-    namespaces, a read-only view of /usr only, a private size-capped /tmp); "process" is the
-    fallback without namespaces (uid drop when root, rlimits, own session); "auto" takes
-    namespaces when bwrap works here and otherwise warns loudly and falls back.
+    namespaces, a read-only view of /usr only, a private size-capped /tmp; as a non-root user
+    inside an unprivileged user namespace); "process" is the weaker sandbox without namespaces
+    (uid drop when root, rlimits, own session), run only when asked for and with a warning;
+    "auto" (the default) is "namespaces" unless $SCORE_ENV_SANDBOX says "process". Where
+    namespaces are unavailable the first check raises `SandboxUnavailable` with the fix.
     """
 
     isolation: Isolation = "auto"

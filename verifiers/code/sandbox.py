@@ -1,17 +1,23 @@
 """The judge's handle on its sandbox: starts bwrap + the zygote, which keeps one confined child
 ready (forked after the previous program's cleanup) and hands over its channel.
 
-Isolation ("namespaces"): bubblewrap as root, without a user namespace, so the zygote is real
+Isolation ("namespaces"), as root: bubblewrap without a user namespace, so the zygote is real
 root with only the capabilities it needs to confine children (setuid/setgid to drop, kill and
 chown/dac_override to clean up); each candidate then drops to the judge's own unprivileged uid,
-which strips every capability. New PID, network, IPC, UTS and cgroup namespaces; the mount
-namespace shows /usr read-only (the interpreter and stdlib), a fresh /proc and /dev, and a
-size-capped private tmpfs at /tmp; no /etc, /home, /root, /work: no datasets (so no answer keys),
-no secrets. The zygote is PID 1 (immune to signals from inside), and bwrap kills it when the
-judge dies, which takes the whole namespace with it.
+which strips every capability.
+As any other user: bubblewrap with an unprivileged user namespace (`--unshare-user`) in which the
+zygote and its candidates are `UNPRIVILEGED_ID` with no capability at all. Only that one id is
+mapped, so they share it; the zygote is protected by being PID 1 (no signal from inside reaches
+it unless it handles it, and it handles none) and not dumpable (no ptrace, no /proc/1/mem), and
+everything writable (the private /tmp) is swept between programs; / and /dev are read-only.
+Both ways: new PID, network, IPC, UTS and cgroup namespaces; the mount namespace shows /usr
+read-only (the interpreter and stdlib), a fresh /proc and /dev, and a size-capped private tmpfs
+at /tmp; no /etc, /home, /root, /work: no datasets (so no answer keys), no secrets. bwrap kills
+the zygote when the judge dies, which takes the whole namespace with it.
 
-Fallback ("process"): no namespaces (so network and the host's files stay visible read/write per
-uid); still a uid drop when root, rlimits, own session, a subreaper zygote that kills by uid.
+Fallback ("process", only on request): no namespaces (so network and the host's files stay
+visible read/write per uid); still a uid drop when root, rlimits, own session, a subreaper
+zygote that kills by uid.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ CAPABILITIES = (
     "CAP_DAC_OVERRIDE",
     "CAP_FOWNER",
 )
+UNPRIVILEGED_ID = 65534  # `nobody`: the uid and gid inside an unprivileged user namespace
 
 
 class SandboxError(Exception):
@@ -57,8 +64,13 @@ def bwrap_prefix(config: SandboxConfig) -> list[str]:
     argv = [bwrap, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts"]
     argv += ["--unshare-cgroup-try", "--die-with-parent", "--as-pid-1", "--new-session"]
     argv += ["--clearenv", "--cap-drop", "ALL"]
-    for cap in CAPABILITIES:
-        argv += ["--cap-add", cap]
+    privileged = os.geteuid() == 0
+    if privileged:
+        for cap in CAPABILITIES:
+            argv += ["--cap-add", cap]
+    else:
+        ids = str(UNPRIVILEGED_ID)
+        argv += ["--unshare-user", "--uid", ids, "--gid", ids]
     argv += ["--ro-bind", "/usr", "/usr"]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):
@@ -68,6 +80,8 @@ def bwrap_prefix(config: SandboxConfig) -> list[str]:
     argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(config.tmp_bytes), "--tmpfs", "/tmp"]
     for name in SANDBOX_FILES:
         argv += ["--ro-bind", str(HERE / name), f"/sandbox/{name}"]
+    if not privileged:  # as root these belong to root; here to the candidate's own id
+        argv += ["--remount-ro", "/dev", "--remount-ro", "/"]
     return [*argv, "--chdir", "/tmp"]
 
 

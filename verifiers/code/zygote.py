@@ -29,6 +29,7 @@ import resource
 import shutil
 import signal
 import socket
+import stat
 import sys
 from typing import Any
 
@@ -51,11 +52,16 @@ _libc = ctypes.CDLL(None, use_errno=True)
 def main(config: dict[str, Any]) -> None:
     for name in PREIMPORT:
         __import__(name)
-    if not config["pid1"]:  # without a PID namespace, orphans must come back to us to be reaped
+    if config["pid1"]:
+        # PID 1 gets only the signals it handles; Python handles SIGINT, and a candidate that
+        # shares our uid (an unprivileged user namespace) must not be able to stop us with it.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+    else:  # without a PID namespace, orphans must come back to us to be reaped
         _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # no ptrace or /proc/pid/mem from a same-uid candidate
     root = config["workroot"]
     os.makedirs(os.path.join(root, "capture"), mode=0o700, exist_ok=True)
+    config["workroot_mode"] = stat.S_IMODE(os.stat(root).st_mode)
     ctrl = socket.socket(fileno=config["ctrl_fd"])
     gc.freeze()  # keep the zygote's heap shared after fork
     for n in range(1 << 62):
@@ -165,9 +171,22 @@ def _cleanup(config: dict[str, Any], pid: int, paths: dict[str, str]) -> dict[st
     result = {"exit": _describe_status(status)}
     for stream in ("stdout", "stderr"):
         result[stream] = _tail(paths[stream], config["tail_bytes"])
-        os.unlink(paths[stream])
-    shutil.rmtree(paths["work"], onerror=_force_remove)
+    _sweep(config["workroot"], config["workroot_mode"])
     return result
+
+
+def _sweep(root: str, mode: int) -> None:
+    """Remove everything under `root` but an empty capture folder: the work dir, the capture
+    files, and any note a candidate sharing our uid left beside them (or made unreadable)."""
+    os.chmod(root, mode)
+    for entry in os.listdir(root):
+        path = os.path.join(root, entry)
+        if os.path.isdir(path) and not os.path.islink(path):
+            os.chmod(path, 0o700)
+            shutil.rmtree(path, onerror=_force_remove)
+        else:
+            os.unlink(path)
+    os.mkdir(os.path.join(root, "capture"), 0o700)
 
 
 def _forget(uid: int | None) -> None:
@@ -250,8 +269,15 @@ def _describe_status(status: int | None) -> str | None:
 
 
 def _tail(path: str, cap: int) -> str:
-    with open(path, "rb") as f:
-        f.seek(max(0, os.fstat(f.fileno()).st_size - cap))
+    """The last `cap` bytes of a capture file ("" if the candidate replaced or hid it)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return ""
+    with open(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return ""
+        f.seek(max(0, os.fstat(fd).st_size - cap))
         return f.read(cap).decode("utf-8", "replace")
 
 

@@ -81,7 +81,18 @@ def _based_numerals(a: str, b: str) -> Tri:
 
 
 class FastLeaves:
-    """Leaf decisions that need no sympy: string equality and exact rational numbers."""
+    """Leaf decisions that need no sympy: string equality and exact rational numbers.
+
+    Leaves are asked `(answer, gold)` in that order, because the rule for decimals depends on
+    which side is the gold (`numeric.rounding_places`); `approximate` is that rule's switch.
+    """
+
+    def __init__(self, approximate: bool = False) -> None:
+        self.approximate = approximate
+
+    def flipped(self) -> FastLeaves:
+        """These leaves for a comparison that recurses with the gold first."""
+        return Flipped(self)
 
     def expr(self, a: str, b: str) -> Tri:
         if a == b:
@@ -93,10 +104,11 @@ class FastLeaves:
             return self._ratios(a, b)
         na, nb = parse_number(a), parse_number(b)
         if na is not None and nb is not None:
-            return numbers_equal(na, nb)
+            return numbers_equal(na, nb, self.approximate)
         if (a in _INFINITIES and nb is not None) or (b in _INFINITIES and na is not None):
             return False
-        return decide(a, b)  # closed-form arithmetic: exact rationals, 60-digit mpmath
+        # closed-form arithmetic: exact rationals, 60-digit mpmath
+        return decide(a, b, self.approximate)
 
     def _ratios(self, a: str, b: str) -> Tri:
         """`05:00` against `5:00` part by part; `1:2` against a single value as 1/2."""
@@ -114,6 +126,23 @@ class FastLeaves:
         if (a.lhs, a.rhs) == (b.lhs, b.rhs):
             return True
         return False if equations_differ((a.lhs, a.rhs), (b.lhs, b.rhs)) else None
+
+
+class Flipped(FastLeaves):
+    """A view of `inner` that swaps each leaf's two sides back into (answer, gold) order."""
+
+    def __init__(self, inner: FastLeaves) -> None:
+        super().__init__(inner.approximate)
+        self.inner = inner
+
+    def flipped(self) -> FastLeaves:
+        return self.inner
+
+    def expr(self, a: str, b: str) -> Tri:
+        return self.inner.expr(b, a)
+
+    def equation(self, a: Equation, b: Equation) -> Tri:
+        return self.inner.equation(b, a)
 
 
 def _collections(a: Collection, b: Collection, leaves: FastLeaves) -> Tri:
@@ -217,7 +246,7 @@ def equivalent(a: Node, b: Node, leaves: FastLeaves) -> Tri:  # noqa: C901 - a d
     if isinstance(a, Collection) and isinstance(b, Bracketed):
         return _labelled_tuple(a, b, leaves)
     if isinstance(b, Collection) and isinstance(a, Bracketed):
-        return _labelled_tuple(b, a, leaves)
+        return _labelled_tuple(b, a, leaves.flipped())
     # A collection against one value: as sets, {a, a'} is {b} when every member equals b
     # (`15\frac{39}{40}` or `\frac{639}{40}`, two spellings of one answer).
     if isinstance(a, Collection) and a.items:
@@ -235,5 +264,5 @@ def equivalent(a: Node, b: Node, leaves: FastLeaves) -> Tri:  # noqa: C901 - a d
     if isinstance(a, Matrix) and isinstance(b, Bracketed):
         return _vector_tuple(a, b, leaves)
     if isinstance(b, Matrix) and isinstance(a, Bracketed):
-        return _vector_tuple(b, a, leaves)
+        return _vector_tuple(b, a, leaves.flipped())
     return False

@@ -8,8 +8,8 @@ brackets and implicit products, and nothing else (a letter or any other command:
 Soundness. Rationals are evaluated exactly (`fractions.Fraction`); then equal and unequal are
 both definite. Irrationals are evaluated with mpmath at 60 digits in a private context; that
 can prove two values *different* (they differ by more than 1e-30 relatively, far above any
-rounding error) but never proves them equal: the symbolic path does that. A decimal on exactly
-one side is judged by the correct-rounding rule of `numeric.numbers_equal`.
+rounding error) but never proves them equal: the symbolic path does that. A decimal is judged
+by correct rounding only where `numeric.rounding_places` says so; otherwise it is exact.
 Bounds: depth, exponent and factorial sizes are capped, so every call is fast.
 """
 
@@ -22,7 +22,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
-from verifiers.math.numeric import MIN_SIGNIFICANT
+from verifiers.math.numeric import MIN_SIGNIFICANT, rounding_places
 
 MAX_DEPTH = 40
 MAX_EXACT_BITS = 20_000
@@ -282,12 +282,13 @@ def _differ(va: Any, vb: Any) -> bool | None:
     return bool(abs(va - vb) > max(abs(va), abs(vb)) * mp.mpf(10) ** -30)
 
 
-def decide(a: str, b: str) -> bool | None:
+def decide(answer: str, gold: str, approximate: bool = False) -> bool | None:
     """Equal, unequal, or None (undecided: the symbolic path must look)."""
-    ta, tb = read(a), read(b)
+    ta, tb = read(answer), read(gold)
     if ta is None or tb is None:
         return None
     pa, pb = places(ta), places(tb)
+    k = rounding_places(pa, pb, approximate)
     names = variables(ta) | variables(tb)
     if names:  # expressions: two that differ at a point are different; equality is sympy's
         if (pa is None) != (pb is None):
@@ -297,10 +298,9 @@ def decide(a: str, b: str) -> bool | None:
         except (Unsupported, ValueError, ZeroDivisionError, OverflowError):
             return None
         return False if any(differ) else None
-    if (pa is None) == (pb is None):
-        ea, eb = exact(ta), exact(tb)
-        if ea is not None and eb is not None:
-            return ea == eb
+    ea, eb = exact(ta), exact(tb)
+    if ea is not None and eb is not None and (k is None or ea == eb):
+        return ea == eb
     try:
         va, vb = approx(ta), approx(tb)
     except (Unsupported, ValueError, ZeroDivisionError, OverflowError):
@@ -308,13 +308,12 @@ def decide(a: str, b: str) -> bool | None:
     mp = _ctx()
     if not (mp.isfinite(va) and mp.isfinite(vb)):
         return None
-    if (pa is None) != (pb is None):  # one side is a decimal approximation
-        k = pa if pa is not None else pb
-        assert k is not None
+    if k is not None:  # one side is a decimal approximation of the other
         scale, diff = max(abs(va), abs(vb)), abs(va - vb)
         significant = k + (int(mp.floor(mp.log10(scale))) + 1 if scale != 0 else 0)
-        return significant >= MIN_SIGNIFICANT and bool(diff <= mp.mpf(5) / 10 ** (k + 1))
-    return False if _differ(va, vb) else None
+        if significant >= MIN_SIGNIFICANT and diff <= mp.mpf(5) / 10 ** (k + 1):
+            return True
+    return False if _differ(va, vb) else None  # the same value in two forms: sympy decides
 
 
 def equations_differ(a: tuple[str, str], b: tuple[str, str]) -> bool:

@@ -31,13 +31,13 @@ def _depth(s: str) -> int:
     return deepest
 
 
-def judge_fast(answer: str, gold: str) -> str | None:
+def judge_fast(answer: str, gold: str, approximate: bool = False) -> str | None:
     """'equal' / 'not_equal' when decidable without sympy, else None (go to a worker)."""
     for s in (answer, gold):
         if len(s) > MAX_FAST_CHARS or _depth(s) > MAX_FAST_DEPTH:
             return None
     try:
-        result = equivalent(parse(answer), parse(gold), FastLeaves())
+        result = equivalent(parse(answer), parse(gold), FastLeaves(approximate))
     except RecursionError:  # defence in depth: the worker path bounds this with a timeout
         return None
     if result is None:
@@ -45,11 +45,11 @@ def judge_fast(answer: str, gold: str) -> str | None:
     return "equal" if result else "not_equal"
 
 
-def judge_symbolic(answer: str, gold: str) -> str:
+def judge_symbolic(answer: str, gold: str, approximate: bool = False) -> str:
     """The full comparison; for worker processes only (unbounded without their limits)."""
     from verifiers.math.symbolic import SymbolicLeaves
 
-    leaves = SymbolicLeaves()
+    leaves = SymbolicLeaves(approximate)
     try:
         result = equivalent(parse(answer), parse(gold), leaves)
     except MemoryError:

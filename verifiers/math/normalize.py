@@ -4,6 +4,8 @@ Everything a grader should ignore is removed here, with plain string operations 
 in the input and safe to run in the caller's process: display wrappers (`$`, `\\left`,
 `\\displaystyle`), spacing commands, `\\dfrac`/`\\tfrac`, thousands separators, units and
 `\\text{}` suffixes, degrees, percent and dollar signs, `\\frac12` shorthand, `.5`, number words.
+Thousands separators are read only where no space follows the comma: `1,000,000`, `32{,}349` and
+`10,\\!080` are one number, `32, 349` is the list of 32 and 349.
 Most MATH answers are then equal as strings, which is the verifier's fast path.
 
 Not done here (kept for the structure and number layers): `x =` prefixes, mixed numbers, `\\pm`.
@@ -41,6 +43,11 @@ _SHORT_SQRT = re.compile(r"\\sqrt\s*(\d+|[a-zA-Z])")
 _KEEP_SPACE = re.compile(r"(\\[A-Za-z]+|[_^]\d)\s+(?=[A-Za-z0-9])")
 _LEADING_POINT = re.compile(r"(?<![\d}])\.(\d)")
 THOUSANDS = re.compile(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+# A whole answer, or the value after a label (`x = 112,875`), written with thousands separators.
+# Only here, before whitespace goes: `32, 349` (a comma and a space) is a list of two numbers.
+# `10,\\!080`: a comma glued to the next group by a negative space is a thousands separator.
+_GLUED_THOUSANDS = re.compile(r"(?<=\d),\s*\\!\s*(?=\d{3}(?!\d))")
+_WHOLE_THOUSANDS = re.compile(r"(^|=)(\s*)(" + THOUSANDS.pattern + r")$")
 _UNIT_WORDS = frozenset(
     """units unit square sq cubic cm mm km m meter meters metre metres centimeter centimeters
     inch inches in ft foot feet yard yards mile miles mph kg g gram grams pound pounds lb lbs
@@ -135,6 +142,7 @@ def normalize_spaced(answer: str) -> str:
         s = s.replace(char, repl)
     s = re.sub(r"\\[dt]frac(?![A-Za-z])", r"\\frac", s)
     s = _SIZING.sub("", s)
+    s = _GLUED_THOUSANDS.sub("", s)
     s = _SPACING.sub(" ", s)
     s = s.replace("\\lbrace", "\\{").replace("\\rbrace", "\\}")
     s = re.sub(r"\\(le|ge)(?:qslant)?(?![A-Za-z])", r"\\\1q", s)
@@ -151,8 +159,11 @@ def normalize_spaced(answer: str) -> str:
     s = _SHORT_FRAC.sub(lambda m: f"\\frac{{{m[1].strip('{}')}}}{{{m[2].strip('{}')}}}", s)
     s = _SHORT_SQRT.sub(r"\\sqrt{\1}", s)
     s = re.sub(r"\\inf(?:ty)?(?![A-Za-z])|(?<![A-Za-z\\])infinity(?![A-Za-z])", r"\\infty ", s)
-    word = _NUMBER_WORDS.get(s.strip().lower())
-    return word if word is not None else s.strip().rstrip(".")
+    s = s.strip().rstrip(".")
+    word = _NUMBER_WORDS.get(s.lower())
+    if word is not None:
+        return word
+    return _WHOLE_THOUSANDS.sub(lambda m: m[1] + m[2] + m[3].replace(",", ""), s)
 
 
 def normalize(answer: str) -> str:
@@ -161,8 +172,6 @@ def normalize(answer: str) -> str:
     # Whitespace goes, except where it separates tokens: `\sin x`, `\pi r`, `\log_2 8`.
     s = _KEEP_SPACE.sub(lambda m: m[1] + "\x01", s)
     s = re.sub(r"\s+", "", s).replace("\x01", " ")
-    if THOUSANDS.fullmatch(s):
-        s = s.replace(",", "")
     s = _LEADING_POINT.sub(r"0.\1", s)
     s = re.sub(r"^\+", "", s)
     s = re.sub(r"\+\\infty", r"\\infty", s)

@@ -5,17 +5,22 @@ microseconds and is safe in the caller's process because every size is bounded h
 `MAX_DIGITS` digits, exponents of ten at most `MAX_EXP10`). Anything else returns None and goes
 to the symbolic path in a worker process.
 
-Exact against exact compares exactly. A decimal literal against an exact value is a decimal
-*approximation*: it matches when it is that value correctly rounded to the places it shows and
-it shows at least `MIN_SIGNIFICANT` significant digits (`0.333` and `3.14` pass for 1/3 and
-pi-like values, `0.3` does not). Two decimals compare exactly (`2.50` is `2.5`, not `2.499`).
+Strict by default: an exact gold is met only by an answer of exactly equal value (`0.25` is
+1/4, `0.333` is not 1/3), as MATH's own grading has it; otherwise a policy learns that decimals
+are a cheaper answer than exact forms. A *decimal gold* is an approximation the problem asked
+for: an answer matches when the decimal is that answer correctly rounded to the places it shows
+and it shows at least `MIN_SIGNIFICANT` significant digits (1/3 passes for `0.333`, not for
+`0.3`). `approximate=True` applies the same rule to a decimal answer against an exact gold
+(`0.333` for 1/3). Two decimals compare exactly (`2.50` is `2.5`, not `2.499`).
 
 >>> parse_number(r"-4\\frac{2}{3}").value
 Fraction(-14, 3)
->>> numbers_equal(parse_number("0.333"), parse_number(r"\\frac{1}{3}"))
+>>> numbers_equal(parse_number(r"\\frac{1}{3}"), parse_number("0.333"))
 True
->>> numbers_equal(parse_number("0.3"), parse_number(r"\\frac{1}{3}"))
+>>> numbers_equal(parse_number("0.333"), parse_number(r"\\frac{1}{3}"))
 False
+>>> numbers_equal(parse_number("0.333"), parse_number(r"\\frac{1}{3}"), approximate=True)
+True
 """
 
 from __future__ import annotations
@@ -105,14 +110,30 @@ def parse_number(s: str) -> Number | None:
     return Number(sign * number.value, number.places, number.significant)
 
 
-def numbers_equal(a: Number, b: Number) -> bool:
-    """Exact where both are exact or both decimal; correct rounding where one is a decimal."""
-    if a.value == b.value:
+def rounding_places(
+    answer_places: int | None, gold_places: int | None, approximate: bool
+) -> int | None:
+    """The decimal places of the side judged by correct rounding, or None: compare exactly.
+
+    Rounding applies when exactly one side is a decimal and it is the gold (the problem asked
+    for a decimal), or, with `approximate`, when it is the answer.
+    """
+    if (answer_places is None) == (gold_places is None):
+        return None
+    if gold_places is not None:
+        return gold_places
+    return answer_places if approximate else None
+
+
+def numbers_equal(answer: Number, gold: Number, approximate: bool = False) -> bool:
+    """Exact values compare exactly; a decimal is judged by correct rounding where
+    `rounding_places` says so."""
+    if answer.value == gold.value:
         return True
-    if (a.places is None) == (b.places is None):
+    places = rounding_places(answer.places, gold.places, approximate)
+    if places is None:
         return False
-    approx, exact = (a, b) if a.places is not None else (b, a)
-    assert approx.places is not None
-    if approx.significant < MIN_SIGNIFICANT:
+    decimal, exact = (gold, answer) if gold.places is not None else (answer, gold)
+    if decimal.significant < MIN_SIGNIFICANT:
         return False
-    return abs(approx.value - exact.value) <= Fraction(1, 2 * 10**approx.places)
+    return abs(decimal.value - exact.value) <= Fraction(1, 2 * 10**places)

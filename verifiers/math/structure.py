@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from verifiers.math.normalize import THOUSANDS, normalize, normalize_spaced
+from verifiers.math.normalize import normalize, normalize_spaced
 
 MAX_ITEMS = 64  # longer lists are compared as opaque strings (bounded work in the caller)
 MAX_PM = 3  # at most 2**3 sign choices
@@ -190,8 +190,6 @@ def _matrix(s: str) -> Matrix | None:
 
 def _parse(s: str) -> Node:  # noqa: C901 - one dispatch table, read top to bottom
     s = s.strip()
-    if THOUSANDS.fullmatch(s):  # also after a label: `x = 112,875`
-        s = s.replace(",", "")
     if re.fullmatch(r"\(?([A-E])\)?", s):
         return Choice(s.strip("()"))
     s = re.sub(r"^(?:[A-Za-z]|\\[a-z]+)\\in", "", s)  # `x \in [a,b]` -> `[a,b]`

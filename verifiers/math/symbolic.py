@@ -11,8 +11,8 @@ such trees that differ are undecided (None), which the worker reports as `undeci
 Exact vs approximate. Exact sides are compared exactly: identical after evaluation, or a
 difference that simplifies to 0, or (for closed-form numbers) equal to 50 significant digits,
 which tells `1/2006!` from `1/2004!` and `2^{-98}` from `2^{-99}` where a float tolerance
-cannot. A decimal literal on exactly one side makes it an approximation, judged by the same
-correct-rounding rule as `numeric.numbers_equal`.
+cannot. A decimal literal on exactly one side is judged by correct rounding where
+`numeric.rounding_places` says so (a decimal gold, or `approximate`), else exactly.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from sympy.core.evalf import PrecisionExhausted
 
 from verifiers.math.compare import FastLeaves, Tri
 from verifiers.math.evaluate import Node, read
-from verifiers.math.numeric import MIN_SIGNIFICANT
+from verifiers.math.numeric import MIN_SIGNIFICANT, rounding_places
 from verifiers.math.structure import Equation
 
 MAX_BITS = 1 << 17  # ~40,000 decimal digits: 2006! has ~5,700
@@ -165,6 +165,8 @@ def _close(a: sympy.Expr, b: sympy.Expr, places: int | None) -> bool:
                 return True
             return bool(sympy.simplify(difference) == 0)
         return bool(value == 0)
+    if a - b == 0:  # `1.5\\pi` is exactly `\\frac{3\\pi}{2}`, whatever the places show
+        return True
     va, vb = sympy.N(a, DIGITS), sympy.N(b, DIGITS)
     if not (va.is_number and vb.is_number) or va.has(sympy.nan) or vb.has(sympy.nan):
         return False
@@ -195,7 +197,8 @@ def _values_equal(a: sympy.Basic, b: sympy.Basic, places: int | None) -> bool:
 class SymbolicLeaves(FastLeaves):
     """Leaves decided with sympy after the fast path; records parse failures for the verdict."""
 
-    def __init__(self) -> None:
+    def __init__(self, approximate: bool = False) -> None:
+        super().__init__(approximate)
         self.parse_failures = 0
 
     def _parse(self, text: str) -> sympy.Basic | None:
@@ -216,8 +219,7 @@ class SymbolicLeaves(FastLeaves):
             # Too big to evaluate: equal as identical trees, else undecided (scored as wrong).
             # (`==` on unevaluated trees compares structure; printing them would evaluate.)
             return True if ea == eb else None
-        pa, pb = _places(a), _places(b)
-        places = None if (pa is None) == (pb is None) else (pa if pa is not None else pb)
+        places = rounding_places(_places(a), _places(b), self.approximate)
         return _values_equal(_evaluate(ea), _evaluate(eb), places)
 
     def equation(self, a: Equation, b: Equation) -> Tri:

@@ -88,10 +88,10 @@ class _Worker:
             raise WorkerStartError(f"math verifier worker not ready within {timeout} s")
         self.ready = True
 
-    def ask(self, answer: str, gold: str, timeout: float) -> str | None:
+    def ask(self, request: list[object], timeout: float) -> str | None:
         """The worker's reason, or None when it overran `timeout` or died."""
         try:
-            self.conn.send_bytes(json.dumps([answer, gold, timeout]).encode())
+            self.conn.send_bytes(json.dumps(request).encode())
             if not self.conn.poll(timeout):
                 return None
             return self.conn.recv_bytes().decode()
@@ -169,14 +169,22 @@ class WorkerPool:
             self._idle.put(self._spawn())
         return self._spawn()
 
-    def check(self, answer: str, gold: str, timeout: float) -> str:
+    def check(self, answer: str, gold: str, timeout: float, approximate: bool = False) -> str:
+        """Our verdict reason on an extracted answer against the gold."""
+        return self._ask(["ours", answer, gold, timeout, approximate], timeout)
+
+    def check_peer(self, response: str, gold: str, timeout: float) -> str:
+        """math-verify's verdict reason on a whole response (see `verifiers.math.peer`)."""
+        return self._ask(["peer", response, gold, timeout, False], timeout)
+
+    def _ask(self, request: list[object], timeout: float) -> str:
         worker = self._acquire()
         try:
             worker.wait_ready(self.config.start_timeout_s)
         except WorkerStartError:
             self._forget(worker)
             raise
-        reason = worker.ask(answer, gold, timeout)
+        reason = worker.ask(request, timeout)
         if reason is None or reason == "memory_limit":
             self._replace(worker)
             return "timeout" if reason is None else reason
@@ -236,7 +244,7 @@ def _cpu_budget(timeout: float) -> None:
 
 
 def serve(fd: int, memory_mb: int) -> None:
-    """Worker main loop: read [answer, gold], write a reason, until the parent hangs up."""
+    """Worker main loop: read [grader, answer, gold, timeout, approximate], write a reason, until the parent hangs up."""
     _limit_self(memory_mb)
     from verifiers.math.judge import judge_symbolic
 
@@ -245,8 +253,14 @@ def serve(fd: int, memory_mb: int) -> None:
     try:
         conn.send_bytes(b"ready")
         while True:
-            answer, gold, timeout = json.loads(conn.recv_bytes())
+            grader, answer, gold, timeout, approximate = json.loads(conn.recv_bytes())
             _cpu_budget(timeout)
-            conn.send_bytes(judge_symbolic(answer, gold).encode())
+            if grader == "peer":
+                from verifiers.math.peer import peer_reason
+
+                reason = peer_reason(answer, gold)
+            else:
+                reason = judge_symbolic(answer, gold, approximate)
+            conn.send_bytes(reason.encode())
     except (EOFError, BrokenPipeError, ConnectionResetError):
         return  # the parent closed the socket or exited: nothing left to do
