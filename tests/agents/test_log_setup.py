@@ -26,7 +26,9 @@ def _restore_root_logger():
 
 def _emit() -> None:
     logging.getLogger("agents.training.loop").info("our progress line")
-    logging.getLogger("accelerate.checkpointing").warning("Removed shared tensor {'lm_head.weight'}")
+    logging.getLogger("accelerate.checkpointing").warning(
+        "Removed shared tensor {'lm_head.weight'}"
+    )
     from transformers.utils import logging as hf_logging
 
     hf_logging.get_logger("transformers.modeling_utils").warning("a transformers notice")
