@@ -32,7 +32,11 @@ def _emit() -> None:
     from transformers.utils import logging as hf_logging
 
     hf_logging.get_logger("transformers.modeling_utils").warning("a transformers notice")
-    warnings.warn("a library's deprecation", DeprecationWarning, stacklevel=1)
+    with warnings.catch_warnings():  # pytest records warnings itself; route this one as in a run
+        warnings.simplefilter("always")
+        logging.captureWarnings(False)
+        logging.captureWarnings(True)
+        warnings.warn("a library's deprecation", DeprecationWarning, stacklevel=1)
     logging.getLogger("accelerate").error("a real library error")
 
 
