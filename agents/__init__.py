@@ -4,3 +4,7 @@
 metrics; `agents.specs.load_agent("scripted:fix:0.3")` builds agents by name; `agents.cli` is the
 `score-env` command.
 """
+
+from agents.threads import prefer_passive_waits
+
+prefer_passive_waits()  # before anything imports torch

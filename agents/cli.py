@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("agents.train_command", "train a policy from a YAML config (STaR, Pair-SFT, ...)"),
     "report": ("agents.report_command", "paper-style table and accuracy plot of training runs"),
     "sb3-ppo": ("agents.sb3_ppo_command", "SB3 PPO on the token-level MDP (easiest Arith setting)"),
+    "doctor": ("agents.doctor_command", "what this machine gives the project, and what to fix"),
 }
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -60,9 +59,10 @@ def parse_env_args(pairs: list[str]) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     import score_env  # after argument parsing, so `--help` stays instant
+    from agents.log_setup import configure_logging
     from score_env.table import format_table
 
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    configure_logging(route_transformers=False)
     spec = args.agent
     if args.policy is not None:  # --policy PATH [--agent base|self-refine]
         kind = args.agent.partition(":")[0]

@@ -35,14 +35,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="continue from the newest checkpoint in runs/<name>/checkpoints",
     )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="also show the libraries' INFO/WARNING lines (always in runs/<name>/run.log)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
+    from agents.log_setup import configure_logging
     from agents.training.config import load_config
     from agents.training.loop import train
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     config = load_config(args.config, args.overrides)
+    log_file = Path(config.run.out_dir) / config.run.name / "run.log"
+    configure_logging(args.verbose, log_file)
+    logging.getLogger(__name__).info("log: %s", log_file)
     result = train(config, resume=args.resume, progress=not args.no_progress)
     if result.final_eval:
         shown = "  ".join(f"{k.split('/')[1]}={v:.3f}" for k, v in result.final_eval.items())

@@ -62,7 +62,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=50)
     args = parser.parse_args()
     n = args.n - args.n % args.batch
-    ids = list(gym.make(args.env, split=args.split).unwrapped.task.problem_ids[:n])
+    task = gym.make(args.env, split=args.split).unwrapped.task  # type: ignore[attr-defined]
+    ids = list(task.problem_ids[:n])
     for variant in ("gold", "rewritten"):
         play_batched(args.env, ids[: args.batch], args.batch, variant, args.split)  # warm-up
         batched = play_batched(args.env, ids, args.batch, variant, args.split)

@@ -77,12 +77,13 @@ def compare(
     return {name: (statistics.median(rates[name]), statistics.median(cpu[name])) for name in runs}
 
 
-def bare_exec(problem: dict[str, Any]) -> None:
+def bare_exec(problem: dict[str, Any]) -> bool:
     """No isolation at all: what running the check costs by itself."""
     source = problem["prompt"] + problem["canonical_solution"] + "\n" + problem["test"]
     namespace: dict[str, Any] = {}
     exec(source, namespace)
     namespace["check"](namespace[problem["entry_point"]])
+    return True
 
 
 def throughput(rounds: int) -> dict[str, Any]:

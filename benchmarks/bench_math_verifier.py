@@ -22,6 +22,7 @@ import re
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from math_verify import parse as mv_parse
 from math_verify import verify as mv_verify
@@ -31,6 +32,7 @@ from verifiers.math.normalize import normalize
 
 ROOT = Path(__file__).resolve().parents[1]
 Pair = tuple[str, str, bool]  # (response, gold, label)
+T = TypeVar("T")
 
 
 def load_jsonl(path: Path) -> list[dict]:
@@ -54,7 +56,7 @@ def peer_check(response: str, gold: str) -> bool:
     return bool(mv_verify(mv_parse(f"${gold}$"), mv_parse(response)))
 
 
-def timed(fn: Callable[[], list[bool]]) -> tuple[list[bool], float]:
+def timed(fn: Callable[[], T]) -> tuple[T, float]:
     start = time.perf_counter()
     result = fn()
     return result, time.perf_counter() - start

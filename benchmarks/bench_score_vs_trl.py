@@ -215,7 +215,7 @@ def bench_trl(
 
     trainer = GRPOTrainer(
         model=model,
-        reward_funcs=reward,
+        reward_funcs=reward,  # type: ignore[arg-type]
         args=args,
         train_dataset=data,
         processing_class=tokenizer,

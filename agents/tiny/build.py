@@ -87,12 +87,8 @@ TINY_RECIPE = _cycle(2500, 2e-3, 2, init_from=_cycle(4000, 3e-3, 2, DataMix(two_
 """The default tiny model, in two cosine cycles of 2048-token steps at 2 threads (pinned: the
 weights depend on the thread count). Cycle 1, 4000 steps at lr 3e-3 on one-turn traces only,
 learns the arithmetic; cycle 2, 2500 steps at lr 2e-3 from its weights with 30% two-turn batches,
-teaches the second turn. 14.3M tokens, about 9 minutes on an idle 2-core machine. Measured here
-(held-out L1-L2): cycle 1 alone reaches 35% greedy turn-1 accuracy (200 problems); the recipe
-reaches 50.4% greedy / 36.7% at temperature 1 (1000 problems), inside the 30-70% band, and its
-second attempt is worse than its first (Δ -2.8% greedy, -17.2% at temperature 1). Earlier
-recipes, for the record: mixing two-turn traces into cycle 1 learned about half as fast per
-token (7% greedy after 4000 steps), and 2 x 1500 steps of 8192 tokens (24.6M) took 12-18 min."""
+teaches the second turn. 14.3M tokens; its base metrics are in docs/results.md (measured, not
+typed here)."""
 
 
 FIX_SKILL_RECIPE = _cycle(
@@ -107,8 +103,8 @@ first cycle, then two cycles whose two-turn traces always pair a corrupted first
 gold second one (30%, then 70% of batches), at 1 thread so that it builds beside another run.
 Within one cycle the 2-layer model only learns to copy turn 1 (every mix tried fixed 0-2% of
 planted errors); the third cycle teaches it to fix a large share of them while the one-turn
-batches keep turn 1. It fixes planted errors far more often than its own slips: see the README's
-probe tables."""
+batches keep turn 1. It fixes planted errors far more often than its own slips: see
+experiments/probe_self_correction."""
 
 COUNTDOWN_RECIPE = _cycle(
     2000,

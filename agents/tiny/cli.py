@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,9 +49,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from agents.log_setup import configure_logging
     from agents.tiny.build import ensure_tiny_model, tiny_recipe
 
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    configure_logging(route_transformers=True)
     config = tiny_recipe(f"tiny:{args.recipe}")
     if args.steps is not None:
         config = dataclasses.replace(config, max_steps=args.steps)

@@ -186,8 +186,8 @@ class DataMix:
     """What a pretraining batch is made of."""
 
     levels: tuple[int, ...] = (1, 2)
-    """Arith levels, mixed uniformly. With L1-L2 the default recipe lands at 47% turn-1 accuracy at
-    temperature 1 (63% greedy); evaluate the tiny model with the env's `level=[1, 2]`."""
+    """Arith levels, mixed uniformly. With L1-L2 the default recipe lands inside the 30-70% band
+    (docs/results.md); evaluate the tiny model with the env's `level=[1, 2]`."""
     two_turn_fraction: float = 0.3
     """Share of batches made of two-turn traces (token-balanced against one-turn batches)."""
     gold_first_fraction: float = 0.5

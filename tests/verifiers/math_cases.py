@@ -2,7 +2,7 @@ r"""Hand-labelled answer-equivalence pairs: (answer, gold, equal, category).
 
 Each label is a judgement about mathematics and the MATH conventions, written before running
 either verifier; the benchmark runs math-verify on the same rows and the hand label decides
-every disagreement.
+every disagreement. Categories cover every kind of answer the grader must handle.
 """
 
 from __future__ import annotations

@@ -1,14 +1,14 @@
 """Give a tiny base model a latent skill to fix its OWN slips, for self-correction experiments.
 
-The probe (`probe_self_correction.py`) shows that pretraining on planted errors teaches a model to
+The probe (`experiments/probe_self_correction/probe.py`) shows that pretraining on planted errors teaches a model to
 fix planted errors, not the slips it makes itself when sampling. This script continues a model's
 supervised training on its own mistakes: it samples first attempts at temperature 1 on training
 problems (never the held-out ones), keeps the wrong ones, and trains on two-turn traces
 (own wrong attempt -> instruction -> gold worked solution) mixed with one-turn gold traces, which
 keep turn 1 from drifting. The result is a model directory for `--set policy.model=DIR`.
 
-    python benchmarks/own_slip_sft.py --model tiny:fix-skill --out runs/own_slip_base
-    python benchmarks/probe_self_correction.py --model runs/own_slip_base
+    python experiments/own_slip_sft/own_slip_sft.py --model tiny:fix-skill --out runs/own_slip_base
+    python experiments/probe_self_correction/probe.py --model runs/own_slip_base
 
 The traces hold only wrong first attempts, so the base learns to change its answer: it fixes its
 own slips and breaks right answers too, like the paper's base models. Two variants ask what else

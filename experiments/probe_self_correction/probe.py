@@ -23,9 +23,9 @@ anything, with the decoding chosen to give it every chance:
    A greedy error is deterministic: a second attempt that computes the same step the same way
    makes it again, so greedy self-correction needs a second attempt that computes differently.
 
-    python benchmarks/probe_self_correction.py                       # the embedded tiny model
-    python benchmarks/probe_self_correction.py --model tiny:fix-skill
-    python benchmarks/probe_self_correction.py --model path/to/model --problems 1000
+    python experiments/probe_self_correction/probe.py                       # the embedded tiny model
+    python experiments/probe_self_correction/probe.py --model tiny:fix-skill
+    python experiments/probe_self_correction/probe.py --model path/to/model --problems 1000
 """
 
 from __future__ import annotations

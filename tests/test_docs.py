@@ -1,0 +1,58 @@
+"""The docs' tables are rendered from committed JSON, and the rendered files are up to date."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from agents.results_tables import (
+    RESULTS_PAGE,
+    ROOT,
+    load_table,
+    render_table,
+    rendered_files,
+    table_refs,
+)
+
+
+def test_rendered_docs_match_the_json():
+    stale = [
+        str(p.relative_to(ROOT)) for p, text in rendered_files().items() if p.read_text() != text
+    ]
+    assert not stale, f"out of date, run `python docs/render.py`: {stale}"
+
+
+def test_every_number_in_the_results_page_comes_from_a_json_file():
+    page = RESULTS_PAGE.read_text()
+    sources = "".join(json.dumps(load_table(ref), ensure_ascii=False) for ref in table_refs())
+    sources += "".join(render_table(load_table(ref)) for ref in table_refs())
+    for number in set(re.findall(r"\d+(?:\.\d+)?", page)):
+        assert number in sources, f"{number} in docs/results.md is in no table JSON"
+
+
+def test_metric_cells_are_percent_of_fractions_with_the_interval():
+    table = {
+        "rows": [{"method": "m", "acc_t1": 0.514, "delta": -0.04, "delta_ci": [-0.058, -0.024]}],
+        "columns": ["method", "acc_t1", "delta"],
+    }
+    assert "| m | 51.4 | −4.0 [−5.8, −2.4] |" in render_table(table)
+
+
+def test_table_from_runs_reads_what_training_writes(tmp_path):
+    from agents.results_tables import table_from_runs
+
+    run = tmp_path / "score_arith"
+    run.mkdir()
+    (run / "config.yaml").write_text("run:\n  method: score\n")
+    line = {
+        "step": 60,
+        "metrics": {"eval/acc_t1": 0.5, "eval/acc_t2": 0.6, "eval/delta": 0.1},
+        "counts": {"n": 10},
+        "intervals_95": {"delta": [0.0, 0.2]},
+    }
+    (run / "eval.jsonl").write_text(json.dumps(line) + "\n")
+    table = table_from_runs([run], "t", "SelfCorrect-Arith-v0")
+    row = table["rows"][0]
+    assert row["method"] == "score" and row["delta_ci"] == [0.0, 0.2]
+    assert row["command"] == "score-env train --config configs/score_arith.yaml"
+    assert "| score | 50.0 | 60.0 | +10.0 [+0.0, +20.0] |" in render_table(table)
