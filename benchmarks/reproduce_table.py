@@ -1,8 +1,15 @@
-"""Reproduce the paper's Tables 2 and 4 at small scale: every method on SelfCorrect-Arith-v0 with the
-embedded tiny model, one after the other, then the table and the plot.
+"""Reproduce the paper's Tables 2 and 4 at small scale: every method on a built-in task with the
+embedded tiny model, then the table and the plot.
 
-    nice -n 10 python benchmarks/reproduce_table.py --out runs/table --rl-steps 60 --stage-one-steps 20 \
-        --sft-steps 15 --eval-episodes 500 --sampled
+    python benchmarks/reproduce_table.py --task countdown --out runs/table_countdown --jobs 2 \
+        --seeds 0 1 2 --sampled
+    python benchmarks/reproduce_table.py --task arith --out runs/table --rl-steps 60 \
+        --stage-one-steps 20 --sft-steps 15 --eval-episodes 500 --sampled
+
+Each row runs its committed config (`configs/<method>_<task>.yaml`); `--rl-steps`,
+`--stage-one-steps` and `--sft-steps` override its budget when given. `--seeds` repeats the SCoRe
+rows with other RL seeds (the tables then show each seed's row), and `--jobs` runs that many rows
+at once (each at `--threads` torch threads).
 
 Rows: Base (the pretrained tiny model, no training), STaR and Pair-SFT (D and D+), SCoRe, and
 SCoRe's Table 4 ablations (w/o Stage I, w/o reward shaping, w/o multi-turn training, STaR instead
@@ -18,8 +25,12 @@ onto the first).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -36,55 +47,79 @@ class Row:
 
     label: str
     config: str
-    budget: str  # "none" (Base), "rl" or "sft"
+    budget: str  # "none" (Base), "self-refine" (Base's model prompted), "rl" or "sft"
+    seed: int = 0
 
 
-ROWS = (
-    Row("Base", "base_arith.yaml", "none"),
-    Row("STaR (D_STaR)", "star_arith.yaml", "sft"),
-    Row("STaR+ (D+_STaR)", "star_plus_arith.yaml", "sft"),
-    Row("Pair-SFT (D_SFT)", "pair_sft_arith.yaml", "sft"),
-    Row("Pair-SFT+ (D+_SFT)", "pair_sft_plus_arith.yaml", "sft"),
-    Row("SCoRe", "score_arith.yaml", "rl"),
-    Row("SCoRe w/o Stage I", "score_arith_no_stage1.yaml", "rl"),
-    Row("SCoRe w/o reward shaping", "score_arith_no_shaping.yaml", "rl"),
-    Row("SCoRe w/o multi-turn training", "score_arith_single_turn.yaml", "rl"),
-    Row("SCoRe w/ STaR in Stage II", "score_arith_star_stage2.yaml", "rl"),
+METHODS = (  # label, config stem (the task's name follows it), budget
+    ("Base", "base", "none"),
+    ("Self-Refine", "base", "self-refine"),
+    ("STaR (D_STaR)", "star", "sft"),
+    ("STaR+ (D+_STaR)", "star_plus", "sft"),
+    ("Pair-SFT (D_SFT)", "pair_sft", "sft"),
+    ("Pair-SFT+ (D+_SFT)", "pair_sft_plus", "sft"),
+    ("SCoRe", "score", "rl"),
+    ("SCoRe w/o Stage I", "score_{task}_no_stage1", "rl"),
+    ("SCoRe w/o reward shaping", "score_{task}_no_shaping", "rl"),
+    ("SCoRe w/o multi-turn training", "score_{task}_single_turn", "rl"),
+    ("SCoRe w/ STaR in Stage II", "score_{task}_star_stage2", "rl"),
 )
+
+
+def rows_for(task: str, seeds: Sequence[int]) -> list[Row]:
+    """The table's rows for `task`; the SCoRe row once per seed (the first seed keeps the config's
+    run name, so the main job's run is the first seed's row)."""
+    rows = []
+    for label, stem, budget in METHODS:
+        config = (stem.format(task=task) if "{task}" in stem else f"{stem}_{task}") + ".yaml"
+        if stem == "score" and len(seeds) > 1:
+            rows += [Row(f"SCoRe (seed {s})", config, budget, s) for s in seeds]
+        else:
+            rows.append(Row(label, config, budget, seeds[0]))
+    return rows
+
+
 COLUMNS = ("acc_t1", "acc_t2", "delta", "delta_i2c", "delta_c2i", "change_rate", "edit_ratio")
 
 
 def _run_name(row: Row) -> str:
-    return Path(row.config).stem
+    return Path(row.config).stem + (f"_seed{row.seed}" if row.seed else "")
 
 
 def overrides_for(row: Row, args: argparse.Namespace) -> list[str]:
     out = [
         f"run.out_dir={args.out}",
         f"run.name={_run_name(row)}",
-        f"run.seed={args.seed}",
+        f"run.seed={row.seed}",
         f"run.torch_threads={args.threads}",
-        f"policy.model={args.model}",
-        f"env.eval_episodes={args.eval_episodes}",
-        # every row trains and is evaluated on the same levels (the tiny model's pretraining ones)
-        f"env.kwargs={{level: [{args.levels}]}}",
-        f"env.eval_kwargs={{split: test, level: [{args.levels}]}}",
+        f"policy.model={args.model or ('tiny:countdown' if args.task == 'countdown' else 'tiny')}",
     ]
+    if args.eval_episodes is not None:
+        out.append(f"env.eval_episodes={args.eval_episodes}")
+    if args.task == "arith":  # every row on the tiny model's pretraining levels
+        out += [
+            f"env.kwargs={{level: [{args.levels}]}}",
+            f"env.eval_kwargs={{split: test, level: [{args.levels}]}}",
+        ]
     if row.budget == "none":
         return [*out, "run.total_steps=0"]
     steps = args.rl_steps if row.budget == "rl" else args.sft_steps
-    out += [
-        f"run.total_steps={steps}",
-        f"run.eval_every={max(1, steps // args.evals)}",
-        f"run.checkpoint_every={steps}",
-    ]
-    if row.budget == "rl" and "stage_one_steps: 0" not in (CONFIGS / row.config).read_text():
+    if steps is not None:
+        out += [
+            f"run.total_steps={steps}",
+            f"run.eval_every={max(1, steps // args.evals)}",
+            f"run.checkpoint_every={steps}",
+        ]
+    no_stage_one = "stage_one_steps: 0" in (CONFIGS / row.config).read_text()
+    if row.budget == "rl" and args.stage_one_steps is not None and not no_stage_one:
         out.append(f"method.stage_one_steps={args.stage_one_steps}")
     return out
 
 
 def run_row(row: Row, args: argparse.Namespace) -> dict[str, Any] | None:
     """Train (or reuse) one row; its last held-out evaluation, or None if its config is missing."""
+    if row.budget == "self-refine":
+        return prompted_eval(row, args, greedy=True)
     path = CONFIGS / row.config
     if not path.is_file():
         print(f"skipping {row.label}: {path} does not exist")
@@ -98,6 +133,48 @@ def run_row(row: Row, args: argparse.Namespace) -> dict[str, Any] | None:
         print(f"{row.label}: {time.perf_counter() - start:.0f} s")
         history = read_history(run_dir)
     return history[-1] if history else None
+
+
+def prompted_eval(row: Row, args: argparse.Namespace, greedy: bool) -> dict[str, Any]:
+    """Self-Refine (Madaan et al. 2023) on the base model: it writes feedback on its attempt,
+    then a revision; cached in `<out>/self_refine/eval[_t1].json` as `eval.jsonl` lines are."""
+    import json
+
+    import score_env
+    from agents.policy import GREEDY, SamplingConfig
+    from agents.prompting import SelfRefineAgent, load_policy
+
+    config = load_config(CONFIGS / row.config, overrides_for(row, args))
+    cached = Path(args.out) / "self_refine" / ("eval.json" if greedy else "eval_t1.json")
+    if cached.is_file():
+        return dict(json.loads(cached.read_text()))
+    sampling = GREEDY if greedy else SamplingConfig(temperature=1.0)
+    max_new = config.eval_sampling.max_new_tokens
+    agent = SelfRefineAgent(
+        load_policy(config.policy.model),
+        dataclasses.replace(sampling, max_new_tokens=max_new),
+        seed=row.seed,
+    )
+    result = score_env.evaluate(
+        agent,
+        config.env.resolved_eval_id,
+        n_problems=config.env.eval_episodes,
+        batch_size=config.env.eval_num_envs,
+        **config.env.eval_kwargs,
+    )
+    out = _as_record(result)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    cached.write_text(json.dumps(out))
+    return out
+
+
+def _as_record(result: Any) -> dict[str, Any]:
+    """An `EvalResult` in the shape of an `eval.jsonl` line."""
+    return {
+        "metrics": {f"eval/{k}": float(getattr(result.overall, k)) for k in COLUMNS},
+        "counts": {"n": result.overall.n},
+        "intervals_95": {k: list(v) for k, v in result.intervals.items()},
+    }
 
 
 def sampled_eval(row: Row, args: argparse.Namespace) -> dict[str, Any] | None:
@@ -114,6 +191,8 @@ def sampled_eval(row: Row, args: argparse.Namespace) -> dict[str, Any] | None:
     from agents.policy.agent import PolicyAgent
     from agents.training.loop import load_policy
 
+    if row.budget == "self-refine":
+        return prompted_eval(row, args, greedy=False)
     run_dir = Path(args.out) / _run_name(row)
     cached = run_dir / "eval_t1.json"
     if cached.is_file():
@@ -130,21 +209,16 @@ def sampled_eval(row: Row, args: argparse.Namespace) -> dict[str, Any] | None:
         )
         if unexpected or set(missing) - {"lm_head.weight"}:
             raise ValueError(f"{checkpoints[-1]}: missing {missing}, unexpected {unexpected}")
-    torch.manual_seed(args.seed)
+    torch.manual_seed(row.seed)
     sampling = SamplingConfig(temperature=1.0, max_new_tokens=config.eval_sampling.max_new_tokens)
     result = score_env.evaluate(
-        PolicyAgent(policy, sampling, seed=args.seed),
+        PolicyAgent(policy, sampling, seed=row.seed),
         config.env.resolved_eval_id,
         n_problems=args.eval_episodes,
         batch_size=config.env.eval_num_envs,
         **config.env.eval_kwargs,
     )
-    metrics = {f"eval/{k}": float(getattr(result.overall, k)) for k in COLUMNS}
-    out = {
-        "metrics": metrics,
-        "counts": {"n": result.overall.n},
-        "intervals_95": {k: list(v) for k, v in result.intervals.items()},
-    }
+    out = _as_record(result)
     cached.write_text(json.dumps(out))
     return out
 
@@ -205,21 +279,19 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--out", default="runs/table", help="parent directory of the runs")
-    parser.add_argument(
-        "--rl-steps", type=int, default=60, help="updates of SCoRe and each ablation"
-    )
-    parser.add_argument("--stage-one-steps", type=int, default=20, help="of those, Stage I updates")
-    parser.add_argument(
-        "--sft-steps", type=int, default=15, help="updates of STaR and Pair-SFT (as their configs)"
-    )
-    parser.add_argument("--eval-episodes", type=int, default=500, help="held-out problems")
+    parser.add_argument("--task", choices=("countdown", "arith"), default="countdown")
+    parser.add_argument("--rl-steps", type=int, help="updates of SCoRe and each ablation")
+    parser.add_argument("--stage-one-steps", type=int, help="of those, Stage I updates")
+    parser.add_argument("--sft-steps", type=int, help="updates of STaR and Pair-SFT")
+    parser.add_argument("--eval-episodes", type=int, help="held-out problems (default: config's)")
     parser.add_argument("--evals", type=int, default=3, help="evaluations during each run")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="RL seeds of SCoRe")
+    parser.add_argument("--jobs", type=int, default=1, help="rows trained at once")
     parser.add_argument(
         "--threads", type=int, default=1, help="torch threads (1 is ~10x faster on a busy machine)"
     )
     parser.add_argument(
-        "--model", default="tiny", help="'tiny' (the embedded default) or a model directory"
+        "--model", help="a model directory (default: the task's embedded tiny model)"
     )
     parser.add_argument("--levels", default="1, 2", help="Arith levels, e.g. '1, 2'")
     parser.add_argument(
@@ -227,8 +299,13 @@ def main() -> None:
     )
     parser.add_argument("--only", nargs="*", default=None, help="labels of the rows to run")
     args = parser.parse_args()
-    rows = [r for r in ROWS if args.only is None or r.label in args.only]
-    results = {r.label: res for r in rows if (res := run_row(r, args)) is not None}
+    rows = [r for r in rows_for(args.task, args.seeds) if args.only is None or r.label in args.only]
+    if args.jobs > 1:  # one process per row; each pins its own torch threads
+        with ProcessPoolExecutor(args.jobs, mp_context=get_context("spawn")) as pool:
+            done = dict(zip(rows, pool.map(run_row, rows, [args] * len(rows)), strict=True))
+    else:
+        done = {r: run_row(r, args) for r in rows}
+    results = {r.label: res for r, res in done.items() if res is not None}
     out = Path(args.out)
     text = table(results)
     if args.sampled:

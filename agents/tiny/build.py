@@ -116,9 +116,9 @@ COUNTDOWN_RECIPE = _cycle(
 """The Countdown base model (`tiny:countdown`), in two cosine cycles at 1 thread (a 1-thread
 build keeps its speed when another process shares a 2-core machine). Cycle 1 learns Arith's
 step-by-step arithmetic from one-turn traces; cycle 2 learns Countdown attempts that evaluate
-their expression honestly, and two-turn traces whose turn 2 keeps or replaces turn 1 regardless
-of whether it was right (`agents.tiny.countdown_data`). Its metrics are in the model directory's
-`base_eval.json`."""
+their expression honestly, and two-turn traces whose turn 2 keeps turn 1 or searches from it
+regardless of whether it was right (`agents.tiny.countdown_data`). Its metrics are in the model
+directory's `base_eval.json`."""
 
 RECIPES = {"default": TINY_RECIPE, "fix-skill": FIX_SKILL_RECIPE, "countdown": COUNTDOWN_RECIPE}
 """Named recipes: `tiny` in a config or on the command line is `default`, `tiny:fix-skill` the other."""

@@ -11,13 +11,16 @@ What the base model must learn, and what it must not:
   attempt misses, its own text says so (the last value is not the target). Gold-only traces would
   teach the opposite: that the last value always equals the target, and a wrong answer would hide
   its mistake behind a falsified step.
-- **Two latent turn-2 skills, neither tied to the check.** In a two-turn trace, turn 2 repeats
-  turn 1 verbatim with probability `copy_fraction`, else it is a fresh attempt with a different
-  expression. Which of the two happens is independent of whether turn 1 reached the target, so
-  the base model can keep an answer and can try another one, but has never been shown *when* to
-  do which. Choosing by the visible check (keep a hit, retry a miss) is what RL has to elicit.
-  Because a retry of a right answer usually breaks it, these traces are worse at turn 2 than at
-  turn 1 on average: the corpus does not teach "fix when wrong".
+- **A latent second-turn skill that is never tied to the check.** In a two-turn trace, turn 2
+  repeats turn 1 verbatim with probability `copy_fraction`; otherwise it is a short local search
+  that starts from turn 1 (`try:` and turn 1's numbers, in turn 1's order, with other operators,
+  each evaluated, until one reaches the target), which fixes many misses cheaply. Which of the
+  two happens is independent of whether turn 1 reached the target, so the base model can keep an
+  answer and can search from it, but has never been shown *when* to do which: a search after a
+  hit looks for another solution and usually ends on a miss. Choosing by the visible check (keep
+  a hit, search after a miss) is what RL has to elicit, and because searching after a hit breaks
+  it, these traces are worse at turn 2 than at turn 1 on average: the corpus does not teach "fix
+  when wrong".
 
 Held-out test puzzles (`score_env.tasks.countdown.held_out`) are never trained on.
 """
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import random
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +46,7 @@ from score_env.tasks.countdown import (
 from verifiers.countdown import grade
 
 ENV_ID = "SelfCorrect-Countdown-v0"
+SEARCH = "try:"  # opens a turn-2 search, so keeping and searching differ at the first token
 
 
 def prompt_content(problem: CountdownProblem) -> str:
@@ -59,8 +64,9 @@ class CountdownMix:
     """Share of batches made of two-turn traces (token-balanced against one-turn batches)."""
     proposal_fraction: float = 0.3
     """Share of attempts that are a random expression rather than a solution."""
-    copy_fraction: float = 0.5
-    """Share of two-turn traces whose turn 2 repeats turn 1 (else a different attempt)."""
+    copy_fraction: float = 0.6
+    """Share of two-turn traces whose turn 2 repeats turn 1 (else turn 2 is a search). Well above
+    one half, so that the base model's greedy second attempt keeps the first."""
 
     def __post_init__(self) -> None:
         for name in ("two_turn_fraction", "proposal_fraction", "copy_fraction"):
@@ -83,33 +89,62 @@ class CountdownMix:
             "target_range": list(s.target_range),
             "operators": s.operators,
             "max_intermediate": s.max_intermediate,
+            "test_size": s.test_size,
         }
 
     def attempt(
-        self, problem: CountdownProblem, rng: random.Random, avoid: str | None = None
-    ) -> Chain:
-        """A solution, or with `proposal_fraction` a random expression; never `avoid`'s."""
+        self, problem: CountdownProblem, rng: random.Random, avoid: Collection[str] = ()
+    ) -> Chain | None:
+        """A solution, or with `proposal_fraction` a random expression; never one in `avoid`
+        (None when every expression is)."""
         s = self.settings
         pool: tuple[Chain, ...] = ()
         if rng.random() >= self.proposal_fraction:
             pool = solutions(problem.numbers, problem.target, s.operators, s.max_intermediate)
-            pool = tuple(c for c in pool if c.expression != avoid)
+            pool = tuple(c for c in pool if c.expression not in avoid)
         if not pool:
             pool = tuple(
                 c
                 for c in all_chains(problem.numbers, s.operators, s.max_intermediate)
-                if c.expression != avoid
+                if c.expression not in avoid
             )
-        return pool[rng.randrange(len(pool))]
+        return pool[rng.randrange(len(pool))] if pool else None
+
+    def search(self, problem: CountdownProblem, first: Chain, rng: random.Random) -> str:
+        """Turn 2 when it does not repeat turn 1: `try:`, then turn 1's numbers in turn 1's order
+        with other operators, evaluated honestly, stopping at the first that reaches the target;
+        the last one tried is boxed. Those that keep turn 1's first step come first (one
+        operation each, on the value turn 1 wrote), in a random order, then the rest.
+
+        This uses the first attempt, and each candidate costs an evaluation, where solving is a
+        search over every order and operator. Whether a search happens does not depend on turn
+        1: a search after a hit looks for another solution, usually misses, and boxes a miss."""
+        s = self.settings
+        same_order = [
+            c
+            for c in all_chains(problem.numbers, s.operators, s.max_intermediate)
+            if c.order == first.order and c.ops != first.ops
+        ]
+        rng.shuffle(same_order)
+        same_order.sort(key=lambda c: c.steps[0] != first.steps[0])  # stable: keeps the shuffle
+        tried: list[Chain] = []
+        for candidate in same_order:
+            tried.append(candidate)
+            if candidate.value == problem.target:
+                break
+        if not tried:
+            return first.trace
+        steps = "|".join(";".join(map(str, c.steps)) for c in tried)
+        return f"{SEARCH}{steps};\\boxed{{{tried[-1].expression}}}"
 
     def example(self, encoder: ExampleEncoder, rng: random.Random, two_turn: bool) -> Example:
         problem = sample_train_problem(rng, self.settings)
         first = self.attempt(problem, rng)
+        assert first is not None  # a generated problem always has chains
         attempts = [(first.trace, True)]
         if two_turn:
             copy = rng.random() < self.copy_fraction
-            second = first if copy else self.attempt(problem, rng, avoid=first.expression)
-            attempts.append((second.trace, True))
+            attempts.append((first.trace if copy else self.search(problem, first, rng), True))
         return encoder.conversation(prompt_content(problem), attempts)
 
     def sample_batch(

@@ -38,6 +38,13 @@ from verifiers.countdown import grade_many
 from verifiers.verdict import Verdict
 
 COUNTDOWN_CORRECTION_INSTRUCTION = "Check the solution above and fix any mistake."
+INSTRUCT_PROMPT = (
+    "Using the numbers {numbers}, write an arithmetic expression that equals {target}. Use each "
+    "number exactly once, with + - * / and parentheses only. Show your work, then give the final "
+    "expression (not its value) in \\boxed{{}}, for example \\boxed{{(6*3)+7}}."
+)
+"""`prompt_template="instruct"`: a plain-language prompt for chat models (the compact default
+`Q:3,6,7>25` suits the character-level tiny model)."""
 OPERATORS = "+-*/"
 TEST_SEED = 2409_12917_2  # the held-out set's own stream, never touched by training draws
 
@@ -129,7 +136,7 @@ class Chain:
         return f"{self.expression}:{steps};\\boxed{{{self.expression}}}"
 
 
-def _apply(op: str, a: int, b: int) -> Fraction:
+def apply_operator(op: str, a: int, b: int) -> Fraction:
     if op == "+":
         return Fraction(a + b)
     if op == "-":
@@ -146,7 +153,7 @@ def chains(numbers: Sequence[int], operators: str, max_intermediate: int) -> Ite
         for ops in itertools.product(operators, repeat=len(numbers) - 1):
             value, steps, ok = order[0], [], True
             for op, n in zip(ops, order[1:], strict=True):
-                result = _apply(op, value, n)
+                result = apply_operator(op, value, n)
                 if result.denominator != 1 or not 0 <= result <= max_intermediate:
                     ok = False
                     break
@@ -199,7 +206,7 @@ def sample_problem(rng: random.Random, settings: Settings) -> CountdownProblem:
         ops = [rng.choice(settings.operators) for _ in range(len(numbers) - 1)]
         value: Fraction = Fraction(order[0])
         for op, n in zip(ops, order[1:], strict=True):
-            value = _apply(op, int(value), n)
+            value = apply_operator(op, int(value), n)
             if value.denominator != 1 or not 0 <= value <= settings.max_intermediate:
                 break
         else:
@@ -255,6 +262,8 @@ class CountdownTask(Task):
 
     Args:
         split: "train" (fresh seeded problems, never a test puzzle) or "test" (fixed).
+        prompt_template: None for the compact `Q:3,6,7>25`; "instruct" for INSTRUCT_PROMPT; or
+            any format string with `{numbers}` (e.g. `[3, 6, 7]`) and `{target}`.
         n_numbers, number_range, target_range, operators, max_intermediate, test_size: the
             difficulty (`Settings`).
     """
@@ -273,7 +282,19 @@ class CountdownTask(Task):
         operators: str = Settings.operators,
         max_intermediate: int = Settings.max_intermediate,
         test_size: int = Settings.test_size,
+        prompt_template: str | None = None,
     ) -> None:
+        if prompt_template == "instruct":
+            prompt_template = INSTRUCT_PROMPT
+        if prompt_template is not None:
+            try:
+                prompt_template.format(numbers=[1, 2], target=3)
+            except (KeyError, IndexError, ValueError) as err:
+                raise ValueError(
+                    f"Countdown prompt_template must be None, 'instruct' or a format string with "
+                    f"{{numbers}} and {{target}}, got {prompt_template!r}: {err!r}"
+                ) from err
+        self.prompt_template = prompt_template
         if split not in ("train", "test"):
             raise ValueError(f"Countdown split must be 'train' or 'test', got {split!r}")
         for name, value in (("number_range", number_range), ("target_range", target_range)):
@@ -309,7 +330,10 @@ class CountdownTask(Task):
     @property
     def max_prompt_chars(self) -> int:
         width = len(str(max(self.settings.number_range[1], self.settings.target_range[1])))
-        return 2 + (width + 1) * (self.settings.n_numbers + 1)
+        compact = 2 + (width + 1) * (self.settings.n_numbers + 1)
+        if self.prompt_template is None:
+            return compact
+        return len(self.prompt_template) + (width + 2) * (self.settings.n_numbers + 1)
 
     def grade_many(
         self, problems: Sequence[Problem], responses: Sequence[str]
@@ -328,9 +352,12 @@ class CountdownTask(Task):
         if not found:  # an id typed by hand may name an unsolvable puzzle: grade it, no gold
             found = solutions(tuple(p.numbers), p.target, OPERATORS, 10**9)
         gold = found[0].expression if found else ""
+        prompt = f"Q:{p.problem_id}"
+        if self.prompt_template is not None:
+            prompt = self.prompt_template.format(numbers=list(p.numbers), target=p.target)
         return Problem(
             p.problem_id,
-            f"Q:{p.problem_id}",
+            prompt,
             gold,
             extra={"numbers": p.numbers, "target": p.target},
         )
