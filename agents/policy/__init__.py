@@ -12,7 +12,9 @@ Public API (what the trainers build on):
 - `.first_prompt_ids(messages_batch) -> list[list[int]]`;
   `.next_prompt_ids(prev_prompt_ids, prev_response_ids, conversations) -> list[list[int]]`:
   previous prompt + the exact sampled response tokens + the template's new-turn tokens.
-- `.sample(prompt_ids, sampling, seed=None) -> TurnSamples(prompt_ids, response_ids, texts, finished)`.
+- `.sample(prompt_ids, sampling, seed=None) -> TurnSamples(prompt_ids, response_ids, texts, finished,
+  logprobs)`: a small GPT-2 on the CPU decodes in `fast_sampler` (and returns the log-probs it
+  sampled from); every other model through `generate` (`logprobs` None).
 - `.response_logprobs(prompt_ids, response_ids, model=None) -> ResponseLogprobs(logprobs, mask)`,
   each (B, T), mask 1 on response tokens only (prompt, instruction and padding excluded);
   `.reference_logprobs(...)` (no grad); `.score(...) -> ScoredResponses(logprobs, mask, entropy)`.

@@ -7,7 +7,7 @@ import dataclasses
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -19,7 +19,7 @@ from transformers import (
     PreTrainedTokenizerBase,
 )
 
-from agents.policy import chat
+from agents.policy import chat, fast_sampler
 from agents.policy.config import PolicyConfig, SamplingConfig
 from agents.policy.scoring import ResponseLogprobs, ScoredResponses, left_pad, score_responses
 
@@ -36,6 +36,11 @@ class TurnSamples:
     response_ids: list[list[int]]
     texts: list[str]  # responses decoded without special tokens
     finished: list[bool]  # ended on eos or a stop string (False: hit max_new_tokens)
+    # log pi(y_t | prompt, y_<t) at the sampling temperature, one per response token, when the
+    # sampler produced them (the lean tiny-model loop does; `generate` does not): exactly what
+    # `Policy.response_logprobs(prompt_ids, response_ids, temperature=T)` would recompute.
+    # Not part of equality: two samples are the same when their tokens are.
+    logprobs: list[list[float]] | None = field(default=None, compare=False)
 
 
 def resolve_device(name: str) -> torch.device:
@@ -147,19 +152,23 @@ class Policy:
         with torch.random.fork_rng(devices=devices, enabled=seed is not None):
             if seed is not None:
                 torch.manual_seed(seed)
-            responses: list[list[int]] = []
-            finished: list[bool] = []
             step = self.config.generation_batch_size
-            for start in range(0, len(prompt_ids), step):
-                r, f = self._generate(prompt_ids[start : start + step], sampling)
-                responses += r
-                finished += f
+            parts = [
+                self._generate(prompt_ids[start : start + step], sampling)
+                for start in range(0, len(prompt_ids), step)
+            ]
+        responses = [r for part in parts for r in part[0]]
+        finished = [f for part in parts for f in part[1]]
+        logprobs = None
+        if all(part[2] is not None for part in parts):
+            logprobs = [lp for part in parts for lp in part[2] or []]
         texts = self.tokenizer.batch_decode(responses, skip_special_tokens=True)
-        return TurnSamples([list(p) for p in prompt_ids], responses, texts, finished)
+        return TurnSamples([list(p) for p in prompt_ids], responses, texts, finished, logprobs)
 
     def _generate(
         self, prompt_ids: Sequence[Sequence[int]], sampling: SamplingConfig
-    ) -> tuple[list[list[int]], list[bool]]:
+    ) -> tuple[list[list[int]], list[bool], list[list[float]] | None]:
+        """(responses, finished, logprobs or None) for one chunk of prompts."""
         ids, attention = left_pad(prompt_ids, self.tokenizer.pad_token_id)
         room = self.max_context - ids.shape[1]
         if room < 1:
@@ -167,12 +176,30 @@ class Policy:
                 f"sample: a prompt of {ids.shape[1]} tokens leaves no room in the model's "
                 f"max_context of {self.max_context} tokens"
             )
+        max_new = min(sampling.max_new_tokens, room)
+        if fast_sampler.supports(self.model):
+            tokens, token_logprobs, steps = fast_sampler.sample(
+                self.model,  # type: ignore[arg-type]
+                ids,
+                attention,
+                sampling,
+                max_new,
+                self.eos_token_ids,
+                self.tokenizer.pad_token_id,
+            )
+            cut = [self._cut(row, sampling.stop_strings) for row in tokens[:, :steps].tolist()]
+            scores = token_logprobs[:, :steps].tolist()
+            return (
+                [c[0] for c in cut],
+                [c[1] for c in cut],
+                [row[: len(c[0])] for row, c in zip(scores, cut, strict=True)],
+            )
         generation = GenerationConfig(
             do_sample=not sampling.greedy,
             temperature=None if sampling.greedy else sampling.temperature,
             top_p=None if sampling.greedy else sampling.top_p,
             top_k=None,
-            max_new_tokens=min(sampling.max_new_tokens, room),
+            max_new_tokens=max_new,
             stop_strings=list(sampling.stop_strings) or None,
             pad_token_id=self.tokenizer.pad_token_id,
             eos_token_id=sorted(self.eos_token_ids),
@@ -185,7 +212,7 @@ class Policy:
         )
         new = out[:, ids.shape[1] :].tolist()
         cut = [self._cut(row, sampling.stop_strings) for row in new]
-        return [c[0] for c in cut], [c[1] for c in cut]
+        return [c[0] for c in cut], [c[1] for c in cut], None
 
     def _cut(self, row: list[int], stop_strings: Sequence[str]) -> tuple[list[int], bool]:
         """Trim a generated row after its first eos or stop string (the rest is padding)."""
