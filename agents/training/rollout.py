@@ -42,6 +42,9 @@ class TurnBatch:
     rewards: np.ndarray  # float32 [B]
     correct: np.ndarray  # bool [B]
     peer_correct: np.ndarray | None = None  # bool [B]: never part of the reward
+    # log pi(y_t | ...) of the policy being trained, per response token, as its sampler returned
+    # them at the sampling temperature; None when the sampler gave none or another model sampled.
+    logprobs: list[list[float]] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.texts)
@@ -58,6 +61,7 @@ class TurnBatch:
             rewards=self.rewards[idx],
             correct=self.correct[idx],
             peer_correct=None if self.peer_correct is None else self.peer_correct[idx],
+            logprobs=None if self.logprobs is None else [self.logprobs[i] for i in idx],
         )
 
 
@@ -229,6 +233,7 @@ def collect_rollouts(
                 peer_correct=np.array([bool(row["audit_peer_correct"]) for row in info_rows])
                 if "audit_peer_correct" in info_rows[0]
                 else None,
+                logprobs=getattr(samples, "logprobs", None) if sampler is policy else None,
             )
         )
     if not bool(np.all(terminated)):
@@ -269,6 +274,7 @@ def concat(batches: Sequence[RolloutBatch]) -> RolloutBatch:
             rewards=np.concatenate([b.turns[t].rewards for b in batches]),
             correct=np.concatenate([b.turns[t].correct for b in batches]),
             peer_correct=_concat_optional([b.turns[t].peer_correct for b in batches]),
+            logprobs=_concat_logprobs([b.turns[t] for b in batches]),
         )
         for t in range(len(batches[0].turns))
     )
@@ -285,6 +291,10 @@ def concat(batches: Sequence[RolloutBatch]) -> RolloutBatch:
 def _concat_optional(parts: Sequence[np.ndarray | None]) -> np.ndarray | None:
     known = [p for p in parts if p is not None]
     return np.concatenate(known) if known and len(known) == len(parts) else None
+def _concat_logprobs(turns: Sequence[TurnBatch]) -> list[list[float]] | None:
+    if any(t.logprobs is None for t in turns):
+        return None
+    return [row for t in turns for row in t.logprobs or []]
 
 
 @torch.no_grad()
