@@ -195,6 +195,17 @@ def per_token_kl(
     raise ValueError(f"KL estimator must be 'k1', 'k2' or 'k3', got {estimator!r}")
 
 
+def kl_per_sequence(
+    logprobs: torch.Tensor, ref_logprobs: torch.Tensor, mask: torch.Tensor
+) -> torch.Tensor:
+    """KL(pi || pi_ref) of each response, [B]: the per-token k3 estimate summed over its tokens.
+
+    Non-negative and unbiased; every method logs it as `train/kl_t<turn>`, and a KL loss term
+    differentiates it (`ref_logprobs` is treated as a constant).
+    """
+    return masked_sum(per_token_kl(logprobs, ref_logprobs.detach(), "k3"), mask, -1)
+
+
 def masked_sum(values: torch.Tensor, mask: torch.Tensor, dim: int | None = None) -> torch.Tensor:
     """Sum of `values` where `mask` is 1 (per row with dim=-1: a sequence's total)."""
     return (values * mask).sum() if dim is None else (values * mask).sum(dim)

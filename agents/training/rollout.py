@@ -302,7 +302,7 @@ def policy_diagnostics(policy: Any, batch: RolloutBatch, chunk: int = 64) -> dic
     """`train/kl_t1`, `train/kl_t2` (per-sequence KL to the frozen reference: the per-token k3
     estimate summed over the response, averaged over episodes) and `train/entropy` (mean
     per-token entropy), for methods whose loss does not compute them (STaR, Pair-SFT)."""
-    from agents.policy import masked_mean, masked_sum, per_token_kl
+    from agents.policy import kl_per_sequence, masked_mean
 
     out: dict[str, float] = {}
     entropies: list[float] = []
@@ -315,7 +315,7 @@ def policy_diagnostics(policy: Any, batch: RolloutBatch, chunk: int = 64) -> dic
                 continue
             scored = policy.score(prompts, responses)
             ref = policy.reference_logprobs(prompts, responses)
-            kl = masked_sum(per_token_kl(scored.logprobs, ref.logprobs, "k3"), scored.mask, dim=1)
+            kl = kl_per_sequence(scored.logprobs, ref.logprobs, scored.mask)
             kls += kl.tolist()
             entropies.append(float(masked_mean(scored.entropy, scored.mask)))
         out[f"train/kl_t{t}"] = float(np.mean(kls)) if kls else 0.0

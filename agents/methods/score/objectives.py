@@ -39,7 +39,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
-from agents.policy.scoring import masked_sum, per_token_kl
+from agents.policy.scoring import kl_per_sequence
 
 BASELINE = "leave-one-out mean over the k samples of the same prompt (RLOO)"
 
@@ -229,13 +229,11 @@ def kl_loss(
     """
     w1, w2 = kl_weights(objective, coefficients)
 
-    def per_sequence(turn: TurnTerms) -> Tensor:  # [B]
-        return masked_sum(per_token_kl(turn.logprobs, turn.ref_logprobs.detach()), turn.mask, -1)
-
-    first = per_sequence(turn1)
+    first = kl_per_sequence(turn1.logprobs, turn1.ref_logprobs, turn1.mask)
     if train_turn1 is not None:
         first = first * train_turn1.to(first.dtype)
-    return (w1 * first + w2 * per_sequence(turn2)).mean()
+    second = kl_per_sequence(turn2.logprobs, turn2.ref_logprobs, turn2.mask)
+    return (w1 * first + w2 * second).mean()
 
 
 def objective_loss(

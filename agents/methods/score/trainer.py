@@ -43,7 +43,7 @@ from agents.methods.score.objectives import (
     turn_advantages,
 )
 from agents.methods.star import star_examples
-from agents.policy import Policy, ResponseLogprobs
+from agents.policy import Policy, ResponseLogprobs, kl_per_sequence
 from agents.training.method import StepData, TrainContext
 from agents.training.registry import MethodSpec
 from agents.training.rollout import RolloutBatch, TurnBatch
@@ -195,9 +195,12 @@ class ScoreMethod:
         )
         tokens = s1.mask.sum() + s2.mask.sum()
         entropy = ((s1.entropy.sum() + s2.entropy.sum()) / tokens.clamp(min=1)).item()
+        with torch.no_grad():
+            kl1 = kl_per_sequence(terms1.logprobs, terms1.ref_logprobs, terms1.mask).mean()
+            kl2 = kl_per_sequence(terms2.logprobs, terms2.ref_logprobs, terms2.mask).mean()
         return loss, {
-            "train/kl_t1": adv.kl_t1.mean().item(),
-            "train/kl_t2": adv.kl_t2.mean().item(),
+            "train/kl_t1": kl1.item(),
+            "train/kl_t2": kl2.item(),
             "train/entropy": entropy,
             "score/return_t1": adv.return_t1.mean().item(),
             "score/return_t2": adv.return_t2.mean().item(),
