@@ -124,3 +124,16 @@ def test_every_variant_trains_end_to_end(
     assert stages == [expected_first, 2.0]
     assert len(scalars(result.run_dir, "train/reward_t2")) == 2
     assert "eval/acc_t2" in result.final_eval
+
+
+def test_gradient_accumulation_is_rejected_by_name(model_dir: Path, tmp_path: Path) -> None:
+    overrides = fast_overrides(model_dir, tmp_path, "accum") + [
+        "run.method=score",
+        "optim.grad_accum_steps=2",
+    ]
+    config = load_config(None, overrides)
+    policy = Policy.from_pretrained(model_dir, config.policy)
+    env = make_env(config.env.id, config.env.num_envs, config.env.kwargs)
+    ctx = TrainContext(config, policy, policy.model, Accelerator(cpu=True), env)
+    with pytest.raises(ValueError, match=r"optim\.grad_accum_steps=2"):
+        ScoreMethod(ctx, ScoreConfig())

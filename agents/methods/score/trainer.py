@@ -87,6 +87,14 @@ class ScoreMethod:
     """SCoRe for the run loop (`agents.training.method.Method`)."""
 
     def __init__(self, ctx: TrainContext, config: ScoreConfig) -> None:
+        accum = ctx.config.optim.grad_accum_steps
+        if accum != 1:
+            raise ValueError(
+                f"optim.grad_accum_steps={accum} is not supported by run.method=score: an update "
+                "is one batch of env.num_envs episodes (the leave-one-out baseline needs whole "
+                "groups), split into optim.micro_batch_size rows; set grad_accum_steps to 1 and "
+                "raise env.num_envs for a larger batch"
+            )
         self.ctx = ctx
         self.config = config
         self.coefficients = config.coefficients
