@@ -84,7 +84,6 @@ class Policy:
             tokenizer.pad_token = tokenizer.eos_token  # responses are cut at the first eos anyway
         if tokenizer.chat_template is None:
             tokenizer.chat_template = chat.PLAIN_CHAT_TEMPLATE
-        _fuse_gelu(model)
         if config.lora is not None and not _is_peft(model):
             model = _add_lora(model, config)
         self.model = model.eval()
@@ -112,6 +111,7 @@ class Policy:
             base, dtype=dtype, trust_remote_code=config.trust_remote_code
         )
         model = model.to(device)
+        _fuse_gelu(model)  # a model loaded here is ours to change; one handed in is not
         if adapter_file.is_file():
             from peft import PeftModel
 
