@@ -4,8 +4,9 @@ At the batch sizes of a CPU training step (tens of rows) a decode step of a sub-
 GPT-2 is about a millisecond of matrix products, and `generate`'s per-step machinery (logits
 processors, stopping criteria, cache objects, mask building) costs several times that. This loop
 runs the same arithmetic as `GPT2LMHeadModel.forward` on the model's own weights with a
-preallocated key/value cache: one Python loop over tokens, one fused attention call per layer,
-and it stops as soon as every row has emitted an end-of-sequence token.
+preallocated key/value cache: one Python loop over tokens, a few batched products per layer; rows
+that have ended leave the batch once they are half of it, and the loop stops as soon as every row
+has emitted an end-of-sequence token.
 
 It samples exactly the distribution `scoring.score_responses` scores: the same left padding and
 position ids (counting real tokens only), temperature then nucleus (top-p) truncation as
@@ -64,6 +65,12 @@ class _Cache:
         self.bias = torch.zeros(b, 1, 1, length)
         self.bias[:, 0, 0, : real.shape[1]].masked_fill_(real == 0, -math.inf)
 
+    def keep_rows(self, index: Tensor) -> None:
+        """Keep only the rows at `index` (rows that ended need no more decode steps)."""
+        self.keys = [k[index] for k in self.keys]
+        self.values = [v[index] for v in self.values]
+        self.bias = self.bias[index]
+
 
 def _attention(q: Tensor, k: Tensor, v: Tensor, cache: _Cache, layer: int, start: int) -> Tensor:
     """Store the new keys and values at `start`, then attend (B, H, S, D) queries: S > 1 is the
@@ -121,7 +128,11 @@ def _next_tokens(logits: Tensor, sampling: SamplingConfig) -> tuple[Tensor, Tens
         return token, log_probs.gather(-1, token[:, None]).squeeze(-1)
     scaled = logits / sampling.temperature
     log_probs = scaled.log_softmax(-1)
-    token = torch.multinomial(nucleus(scaled, sampling.top_p).softmax(-1), 1).squeeze(-1)
+    probs = nucleus(scaled, sampling.top_p).softmax(-1)
+    # The exponential race `torch.multinomial` runs, with a cheaper exponential draw: the token
+    # with the smallest E_v / p_v, E_v ~ Exp(1) i.i.d., is token v with probability p_v.
+    race = torch.rand_like(probs).log_().neg_()  # Exp(1); log(0) = -inf gives +inf: never picked
+    token = (probs / race).argmax(-1)
     return token, log_probs.gather(-1, token[:, None]).squeeze(-1)
 
 
@@ -163,17 +174,23 @@ def sample(
     eos = torch.tensor(sorted(eos_token_ids))
     tokens = torch.full((b, max_new_tokens), pad_id, dtype=torch.long)
     logprobs = torch.zeros(b, max_new_tokens)
-    done = torch.zeros(b, dtype=torch.bool)
+    rows = torch.arange(b)  # the batch rows still decoding, in the order of the cache's rows
+    done = torch.zeros(b, dtype=torch.bool)  # per cache row: emitted eos
     lm_head = model.lm_head.weight
     steps = 0
     for t in range(max_new_tokens):
         token, logprob = _next_tokens(last @ lm_head.T, sampling)
-        tokens[:, t] = token.masked_fill(done, pad_id)
-        logprobs[:, t] = logprob.masked_fill(done, 0.0)
+        tokens[rows, t] = token.masked_fill(done, pad_id)
+        logprobs[rows, t] = logprob.masked_fill(done, 0.0)
         steps = t + 1
         done |= torch.isin(token, eos)
-        if t == max_new_tokens - 1 or bool(done.all()):
+        finished = int(done.sum())
+        if t == max_new_tokens - 1 or finished == len(rows):
             break
+        if 2 * finished >= len(rows):  # drop ended rows once they are half the batch
+            keep = (~done).nonzero().squeeze(1)
+            cache.keep_rows(keep)
+            rows, token, next_pos, done = rows[keep], token[keep], next_pos[keep], done[keep]
         hidden = _block_forward(model, (wte[token] + wpe[next_pos])[:, None], cache, p + t)
         last = hidden[:, 0]
         next_pos = next_pos + 1

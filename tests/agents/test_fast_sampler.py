@@ -115,3 +115,59 @@ def test_stop_strings_cut_the_logprobs_too(policy: Policy) -> None:
     for ids, scores in zip(samples.response_ids, samples.logprobs, strict=True):
         assert len(ids) == len(scores)
         assert "1" not in policy.tokenizer.decode(ids[:-1])
+
+
+def test_rows_that_end_early_leave_the_batch_without_changing_the_others(policy: Policy) -> None:
+    """With a third of the vocabulary ending a row, rows end at scattered steps and the batch
+    shrinks several times; every row's tokens and log-probs are still the scored ones, and greedy
+    rows are exactly what `generate` decodes with the same end tokens."""
+    prompts = _prompts(policy) * 8
+    ids, attention = left_pad(prompts, policy.tokenizer.pad_token_id)
+    ends = frozenset(range(2, len(policy.tokenizer), 3))
+    pad = policy.tokenizer.pad_token_id
+    for sampling in (
+        SamplingConfig(max_new_tokens=30),
+        SamplingConfig(greedy=True, max_new_tokens=30),
+    ):
+        torch.manual_seed(0)
+        tokens, logprobs, steps = fast_sampler.sample(
+            policy.model, ids, attention, sampling, 30, ends, pad
+        )
+        rows = [
+            row[: next((i + 1 for i, x in enumerate(row) if x in ends), steps)]
+            for row in tokens[:, :steps].tolist()
+        ]
+        assert len({len(r) for r in rows}) > 3  # rows really ended at different steps
+        with torch.no_grad():
+            scored, _ = policy.response_logprobs(prompts, rows)
+        assert (logprobs[:, : scored.shape[1]] - scored).abs().max() < 1e-5
+    generation = GenerationConfig(
+        do_sample=False, max_new_tokens=30, top_k=None, pad_token_id=pad, eos_token_id=sorted(ends)
+    )
+    with torch.no_grad():
+        out = policy.model.generate(
+            input_ids=ids, attention_mask=attention, generation_config=generation
+        )
+    expected = [
+        row[: next((i + 1 for i, x in enumerate(row) if x in ends), len(row))]
+        for row in out[:, ids.shape[1] :].tolist()
+    ]
+    assert rows == expected
+
+
+@pytest.mark.parametrize(
+    "sampling",
+    [SamplingConfig(), SamplingConfig(temperature=0.5, top_p=0.8)],
+    ids=["t1", "t0.5-p0.8"],
+)
+def test_tokens_are_drawn_with_the_nucleus_probabilities(sampling: SamplingConfig) -> None:
+    """20,000 draws from one row of logits: frequencies within 4 standard errors of the target
+    probabilities (temperature, then nucleus), and no token outside the nucleus ever drawn."""
+    logits = torch.randn(1, 12, generator=torch.Generator().manual_seed(1)) * 2
+    target = fast_sampler.nucleus(logits / sampling.temperature, sampling.top_p).softmax(-1)[0]
+    torch.manual_seed(0)
+    tokens, _ = fast_sampler._next_tokens(logits.expand(20_000, 12), sampling)
+    freq = torch.bincount(tokens, minlength=12).double() / 20_000
+    stderr = (target.double() * (1 - target.double()) / 20_000).sqrt()
+    assert ((freq - target).abs() <= 4 * stderr + 1e-9).all(), (freq, target)
+    assert (freq[target == 0] == 0).all()
