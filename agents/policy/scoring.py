@@ -134,12 +134,52 @@ def score_turns(
     An episode's last sequence holds every earlier turn's prompt and response at the same
     positions (`nested_in_last`), so its logits score all turns at once and the earlier turns'
     tokens are not run through the model again. When the turns are not nested, each is scored by
-    its own forward.
+    its own forward. Rows are scored in up to `LENGTH_BUCKETS` groups of similar length, so that
+    short episodes are not padded to the longest one.
     """
     for prompts, responses in turns:
         _check_batch(prompts, responses)
     if not nested_in_last(turns):
         return [score_responses(model, p, r, pad_id, temperature, with_entropy) for p, r in turns]
+    n = len(turns[0][0])
+    lengths = [len(p) + len(r) for p, r in zip(*turns[-1], strict=True)]
+    order = sorted(range(n), key=lengths.__getitem__)
+    groups = max(1, min(LENGTH_BUCKETS, n // MIN_BUCKET_ROWS))
+    if groups == 1:
+        return _score_nested(model, turns, pad_id, temperature, with_entropy)
+    parts = []
+    for g in range(groups):
+        rows = order[g * n // groups : (g + 1) * n // groups]
+        subset = [([p[i] for i in rows], [r[i] for i in rows]) for p, r in turns]
+        parts.append(_score_nested(model, subset, pad_id, temperature, with_entropy))
+    inverse = torch.tensor(order).argsort().to(parts[0][0].mask.device)
+    scored = []
+    for j in range(len(turns)):
+        width = max(part[j].mask.shape[1] for part in parts)
+        fields = [
+            torch.cat(
+                [nn.functional.pad(part[j][f], (0, width - part[j][f].shape[1])) for part in parts]
+            )
+            for f in range(3)
+        ]
+        scored.append(ScoredResponses(*(x[inverse] for x in fields)))
+    return scored
+
+
+LENGTH_BUCKETS = 4
+"""At most this many length groups per `score_turns` call."""
+MIN_BUCKET_ROWS = 16
+"""Rows per length group at least (smaller groups cost more in per-call overhead than padding)."""
+
+
+def _score_nested(
+    model: nn.Module,
+    turns: Sequence[Turn],
+    pad_id: int,
+    temperature: float,
+    with_entropy: bool,
+) -> list[ScoredResponses]:
+    """`score_turns` of nested turns as one padded batch."""
     device = next(model.parameters()).device
     sequences = [[*p, *r] for p, r in zip(*turns[-1], strict=True)]
     ids, attention = left_pad(sequences, pad_id)  # (B, L)
