@@ -291,6 +291,8 @@ def concat(batches: Sequence[RolloutBatch]) -> RolloutBatch:
 def _concat_optional(parts: Sequence[np.ndarray | None]) -> np.ndarray | None:
     known = [p for p in parts if p is not None]
     return np.concatenate(known) if known and len(known) == len(parts) else None
+
+
 def _concat_logprobs(turns: Sequence[TurnBatch]) -> list[list[float]] | None:
     if any(t.logprobs is None for t in turns):
         return None
