@@ -1,13 +1,15 @@
-"""One SCoRe iteration against TRL's `GRPOTrainer`: samples/s with a generate / verify / update
-breakdown, on the same tiny model, prompts and batch, in the same run.
+"""SCoRe's trainer against TRL's `GRPOTrainer`: samples/s with a generate / verify / update
+breakdown, on the same tiny model, prompts, batch and verifier, in the same run.
 
-TRL has no two-turn environment, so the comparison is single-turn: both sample k completions for
-each of P Arith prompts at temperature 1, grade them with the same verifier (`verifiers.arith`),
-score them under the frozen reference (KL coefficient β1 > 0 on both sides) and make one AdamW
-update. SCoRe's side is the code the trainer runs (`agents.policy.Policy.sample` / `.score` /
-`.reference_logprobs` and Eq. 2 from `agents.methods.score.objectives`); TRL's side is
-`GRPOTrainer.train` for the same number of updates. The two-turn SCoRe iteration (what training
-actually runs) is measured too, for reference: it samples and scores twice as many turns.
+SCoRe's side is the code training runs: `ScoreMethod.prepare` (two-turn rollouts through the
+batched env, the reference's log-probs, the advantages) and `ScoreMethod.loss` on each
+micro-batch, then one AdamW step, as `agents.training.loop` drives them. The single-turn variant
+(`stage_two_update: single_turn`, Eq. 2 on turn 1 with β1's KL) is the one TRL can match: TRL has
+no two-turn environment, so `GRPOTrainer` samples k completions of each of P Arith prompts at
+temperature 1, grades them with the same verifier (`verifiers.arith`), scores them under the
+frozen reference (β1 > 0) and makes one AdamW update. A sample is one sampled, graded and scored
+response on both sides: a SCoRe episode holds two. The two-turn iteration (Stage II, Eq. 4,
+what training runs after Stage I) is reported too.
 
     python benchmarks/bench_score_vs_trl.py [--model DIR] [--prompts 16] [--k 4] [--iters 3]
 
@@ -25,8 +27,6 @@ from typing import Any
 
 import torch
 
-from agents.methods.score.objectives import leave_one_out_baseline, reinforce_loss, sequence_kl
-from agents.policy import Policy, PolicyConfig, SamplingConfig
 from score_env.tasks.arith import LEVELS, sample_problem
 from verifiers.arith import grade
 
@@ -49,88 +49,41 @@ def _timed(phases: dict[str, float], name: str, fn: Callable[[], Any]) -> Any:
     return out
 
 
-def score_iteration(
-    policy: Policy,
-    optimizer: torch.optim.Optimizer,
-    problems: list[tuple[str, str]],
-    k: int,
-    max_new_tokens: int,
-    seed: int,
-    phases: dict[str, float],
-) -> int:
-    """Eq. 2 on one turn, as the SCoRe trainer composes it; returns the number of samples."""
-    messages = [[{"role": "user", "content": q}] for q, _ in problems for _ in range(k)]
-    golds = [g for _, g in problems for _ in range(k)]
-    prompts = policy.first_prompt_ids(messages)
-    sampling = SamplingConfig(temperature=1.0, max_new_tokens=max_new_tokens)
-    samples = _timed(phases, "generate", lambda: policy.sample(prompts, sampling, seed=seed))
-    rewards = _timed(
-        phases,
-        "verify",
-        lambda: torch.tensor(
-            [float(grade(t, g).correct) for t, g in zip(samples.texts, golds, strict=True)]
-        ),
-    )
-
-    def update() -> None:
-        scored = policy.score(prompts, samples.response_ids)
-        ref = policy.reference_logprobs(prompts, samples.response_ids).logprobs
-        with torch.no_grad():
-            returns = rewards - BETA1 * sequence_kl(scored.logprobs, ref, scored.mask)  # r − β1·KL
-            advantages = returns - leave_one_out_baseline(returns, k)
-        loss = reinforce_loss(scored.logprobs, scored.mask, advantages)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-
-    _timed(phases, "update", update)
-    return len(prompts)
-
-
 def bench_score(
-    model_dir: Path, problems: list[tuple[str, str]], k: int, iters: int, max_new_tokens: int
+    model_dir: Path, prompts: int, k: int, iters: int, max_new_tokens: int, update: str
 ) -> tuple[float, dict[str, float]]:
-    policy = Policy.from_pretrained(model_dir, PolicyConfig(device="cpu", dtype="float32"))
-    optimizer = torch.optim.AdamW(policy.trainable_parameters(), lr=LR)
-    p = len(problems) // (iters + 1)
-    score_iteration(policy, optimizer, problems[:p], k, max_new_tokens, 0, {})  # warm-up
-    phases: dict[str, float] = {}
-    start, n = time.perf_counter(), 0
-    for i in range(iters):
-        chunk = problems[(i + 1) * p : (i + 2) * p]
-        n += score_iteration(policy, optimizer, chunk, k, max_new_tokens, i + 1, phases)
-    return n / (time.perf_counter() - start), phases
-
-
-def bench_score_two_turn(
-    model_dir: Path, prompts: int, k: int, iters: int, max_new_tokens: int
-) -> tuple[float, dict[str, float]]:
-    """The iteration SCoRe training really runs (`ScoreMethod`, Stage II): two turns per episode.
-    Returns turn-samples/s (2 per episode) and the breakdown."""
+    """`ScoreMethod` in Stage II with `stage_two_update=update` ("single_turn" or "reinforce"):
+    responses/s (two per episode) and the generate / verify / update breakdown, after one
+    warm-up update."""
     from accelerate import Accelerator
 
     from agents.methods.score.trainer import ScoreMethod
+    from agents.policy import Policy
     from agents.training.config import load_config
-    from agents.training.loop import make_env
+    from agents.training.loop import build_optimizer, make_env
     from agents.training.method import TrainContext
 
     config = load_config(
         None,
         [
             f"policy.model={model_dir}",
+            "policy.device=cpu",
             "run.method=score",
             f"env.num_envs={prompts * k}",
             f"method.samples_per_prompt={k}",
             "method.stage_one_steps=0",
+            f"method.stage_two_update={update}",
+            f"method.second_turn_kl_coef={BETA1}",
             f"sampling.max_new_tokens={max_new_tokens}",
             f"optim.micro_batch_size={prompts * k}",
+            f"optim.lr={LR}",
         ],
     )
     policy = Policy.from_pretrained(model_dir, config.policy)
     env = make_env(config.env.id, config.env.num_envs, config.env.kwargs)
     ctx = TrainContext(config, policy, policy.model, Accelerator(cpu=True), env)
     method = ScoreMethod(ctx, config.method)
-    optimizer = torch.optim.AdamW(policy.trainable_parameters(), lr=LR)
+    optimizer = build_optimizer(policy.trainable_parameters(), config.optim)
     phases: dict[str, float] = {}
     start, n = 0.0, 0
     for step in range(iters + 1):  # step 0 is the warm-up
@@ -255,6 +208,7 @@ def main() -> None:
 
         args.model = Path(ensure_tiny_model())
     problems = _problems(args.prompts * (args.iters + 1), seed=0)
+    score = (args.model, args.prompts, args.k, args.iters, args.max_new_tokens)
     print(
         f"model {args.model}; batch {args.prompts} prompts x k={args.k}; {args.iters} timed "
         f"updates per round; {args.rounds} alternating rounds; {args.threads} threads"
@@ -264,19 +218,14 @@ def main() -> None:
         "TRL GRPOTrainer": [],
     }
     for _ in range(args.rounds):  # alternate, so machine load drifts hit both sides alike
-        runs["SCoRe (single turn)"].append(
-            bench_score(args.model, problems, args.k, args.iters, args.max_new_tokens)
-        )
+        runs["SCoRe (single turn)"].append(bench_score(*score, "single_turn"))
         runs["TRL GRPOTrainer"].append(
             bench_trl(args.model, problems, args.k, args.iters, args.max_new_tokens)
         )
     best = {name: max(results, key=lambda r: r[0]) for name, results in runs.items()}
     for name, (sps, phases) in best.items():
         _show(name, sps, phases)
-    two_turn = bench_score_two_turn(
-        args.model, args.prompts, args.k, args.iters, args.max_new_tokens
-    )
-    _show("SCoRe two-turn (ref.)", *two_turn)
+    _show("SCoRe two-turn", *bench_score(*score, "reinforce"))
     ratio = best["SCoRe (single turn)"][0] / best["TRL GRPOTrainer"][0]
     print(f"ratio SCoRe / TRL samples/s (best round of each): {ratio:.2f}x")
 

@@ -17,8 +17,11 @@ import numpy as np
 from gymnasium.vector import VectorEnv, VectorWrapper
 
 
-def progress_bonus(r1: float, r2: float, alpha: float) -> float:
+def progress_bonus(r1: Any, r2: Any, alpha: float) -> Any:
     """α · (r2 - r1)  # Eq. 4
+
+    The one definition of the bonus: floats here, numpy arrays in `ScoreShapingVector`, torch
+    tensors in the SCoRe trainer (`agents.methods.score.objectives.shaping_bonus` is this function).
 
     >>> progress_bonus(0.0, 1.0, 10.0), progress_bonus(1.0, 0.0, 10.0), progress_bonus(1.0, 1.0, 10.0)
     (10.0, -10.0, 0.0)
@@ -56,9 +59,8 @@ class ScoreShapingVector(VectorWrapper):
         obs, rewards, terminated, truncated, infos = self.env.step(actions)
         if "r1" in infos:
             mask = infos["_r1"]
-            bonus = np.where(
-                mask, self.alpha * (infos["r2"].astype(float) - infos["r1"].astype(float)), 0.0
-            )
+            r1, r2 = infos["r1"].astype(float), infos["r2"].astype(float)
+            bonus = np.where(mask, progress_bonus(r1, r2, self.alpha), 0.0)
             rewards = rewards + bonus
             infos["bonus"], infos["_bonus"] = bonus, mask
         return obs, rewards, terminated, truncated, infos

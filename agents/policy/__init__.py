@@ -12,11 +12,14 @@ Public API (what the trainers build on):
 - `.first_prompt_ids(messages_batch) -> list[list[int]]`;
   `.next_prompt_ids(prev_prompt_ids, prev_response_ids, conversations) -> list[list[int]]`:
   previous prompt + the exact sampled response tokens + the template's new-turn tokens.
-- `.sample(prompt_ids, sampling, seed=None) -> TurnSamples(prompt_ids, response_ids, texts, finished)`.
+- `.sample(prompt_ids, sampling, seed=None) -> TurnSamples(prompt_ids, response_ids, texts, finished,
+  logprobs)`: a small GPT-2 on the CPU decodes in `fast_sampler` (and returns the log-probs it
+  sampled from); every other model through `generate` (`logprobs` None).
 - `.response_logprobs(prompt_ids, response_ids, model=None) -> ResponseLogprobs(logprobs, mask)`,
   each (B, T), mask 1 on response tokens only (prompt, instruction and padding excluded);
   `.reference_logprobs(...)` (no grad); `.score(...) -> ScoredResponses(logprobs, mask, entropy)`.
-- `per_token_kl(logprobs, ref_logprobs, "k1"|"k2"|"k3")`, `masked_mean`, `masked_sum`.
+- `per_token_kl(logprobs, ref_logprobs, "k1"|"k2"|"k3")`, `masked_mean`, `masked_sum`;
+  `kl_per_sequence` (k3 summed over a response: what every method logs as `train/kl_t<turn>`).
 - `PolicyAgent(policy, sampling=GREEDY, seed=0)`: the evaluation Agent (token-exact turn 2 too).
 
 Devices: "auto" picks CUDA with bfloat16 when available, else CPU float32. The model stays in eval
@@ -29,6 +32,7 @@ from agents.policy.policy import Policy, TurnSamples
 from agents.policy.scoring import (
     ResponseLogprobs,
     ScoredResponses,
+    kl_per_sequence,
     masked_mean,
     masked_sum,
     per_token_kl,
@@ -44,6 +48,7 @@ __all__ = [
     "SamplingConfig",
     "ScoredResponses",
     "TurnSamples",
+    "kl_per_sequence",
     "masked_mean",
     "masked_sum",
     "per_token_kl",

@@ -160,7 +160,8 @@ class OptimConfig:
     """Sequences per forward/backward pass per process."""
     grad_accum_steps: int = 1
     """Micro-batches accumulated per update; the global batch is
-    micro_batch_size x grad_accum_steps x processes."""
+    micro_batch_size x grad_accum_steps x processes (supervised methods: STaR, Pair-SFT). SCoRe's
+    batch is env.num_envs episodes per process, and it rejects values other than 1."""
 
     def __post_init__(self) -> None:
         _check(self.name in ("adamw", "sgd"), "optim.name", self.name, "'adamw' or 'sgd'")

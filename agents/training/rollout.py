@@ -42,6 +42,9 @@ class TurnBatch:
     rewards: np.ndarray  # float32 [B]
     correct: np.ndarray  # bool [B]
     peer_correct: np.ndarray | None = None  # bool [B]: never part of the reward
+    # log pi(y_t | ...) of the policy being trained, per response token, as its sampler returned
+    # them at the sampling temperature; None when the sampler gave none or another model sampled.
+    logprobs: list[list[float]] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.texts)
@@ -58,6 +61,7 @@ class TurnBatch:
             rewards=self.rewards[idx],
             correct=self.correct[idx],
             peer_correct=None if self.peer_correct is None else self.peer_correct[idx],
+            logprobs=None if self.logprobs is None else [self.logprobs[i] for i in idx],
         )
 
 
@@ -229,6 +233,7 @@ def collect_rollouts(
                 peer_correct=np.array([bool(row["audit_peer_correct"]) for row in info_rows])
                 if "audit_peer_correct" in info_rows[0]
                 else None,
+                logprobs=getattr(samples, "logprobs", None) if sampler is policy else None,
             )
         )
     if not bool(np.all(terminated)):
@@ -269,6 +274,7 @@ def concat(batches: Sequence[RolloutBatch]) -> RolloutBatch:
             rewards=np.concatenate([b.turns[t].rewards for b in batches]),
             correct=np.concatenate([b.turns[t].correct for b in batches]),
             peer_correct=_concat_optional([b.turns[t].peer_correct for b in batches]),
+            logprobs=_concat_logprobs([b.turns[t] for b in batches]),
         )
         for t in range(len(batches[0].turns))
     )
@@ -287,12 +293,18 @@ def _concat_optional(parts: Sequence[np.ndarray | None]) -> np.ndarray | None:
     return np.concatenate(known) if known and len(known) == len(parts) else None
 
 
+def _concat_logprobs(turns: Sequence[TurnBatch]) -> list[list[float]] | None:
+    if any(t.logprobs is None for t in turns):
+        return None
+    return [row for t in turns for row in t.logprobs or []]
+
+
 @torch.no_grad()
 def policy_diagnostics(policy: Any, batch: RolloutBatch, chunk: int = 64) -> dict[str, float]:
     """`train/kl_t1`, `train/kl_t2` (per-sequence KL to the frozen reference: the per-token k3
     estimate summed over the response, averaged over episodes) and `train/entropy` (mean
     per-token entropy), for methods whose loss does not compute them (STaR, Pair-SFT)."""
-    from agents.policy import masked_mean, masked_sum, per_token_kl
+    from agents.policy import kl_per_sequence, masked_mean
 
     out: dict[str, float] = {}
     entropies: list[float] = []
@@ -305,7 +317,7 @@ def policy_diagnostics(policy: Any, batch: RolloutBatch, chunk: int = 64) -> dic
                 continue
             scored = policy.score(prompts, responses)
             ref = policy.reference_logprobs(prompts, responses)
-            kl = masked_sum(per_token_kl(scored.logprobs, ref.logprobs, "k3"), scored.mask, dim=1)
+            kl = kl_per_sequence(scored.logprobs, ref.logprobs, scored.mask)
             kls += kl.tolist()
             entropies.append(float(masked_mean(scored.entropy, scored.mask)))
         out[f"train/kl_t{t}"] = float(np.mean(kls)) if kls else 0.0

@@ -159,3 +159,49 @@ def test_bad_inputs_name_the_problem(policy: Policy) -> None:
         SamplingConfig(top_p=0.0)
     with pytest.raises(ValueError, match="dtype"):
         PolicyConfig(dtype="float8")
+
+
+def test_one_forward_scores_both_turns_as_two_would(policy: Policy) -> None:
+    """The second turn's sequence holds the first turn token for token, so one forward over it
+    gives both turns' scores; turns that are not nested are scored one by one."""
+    prompts = _prompts(policy)
+    first = policy.sample(prompts, SamplingConfig(max_new_tokens=12), seed=1).response_ids
+    second_prompts = [[*p, *r, 7, 8] for p, r in zip(prompts, first, strict=True)]
+    second = policy.sample(second_prompts, SamplingConfig(max_new_tokens=9), seed=2).response_ids
+    turns = [(prompts, first), (second_prompts, second)]
+    with torch.no_grad():
+        joint = policy.score_turns(turns)
+        apart = [policy.score(p, r) for p, r in turns]
+        reference = policy.reference_turns(turns)
+    for a, b, ref in zip(joint, apart, reference, strict=True):
+        assert torch.equal(a.mask, b.mask)
+        assert (a.logprobs - b.logprobs).abs().max() < 1e-5
+        assert (a.entropy - b.entropy).abs().max() < 1e-5
+        assert (ref.logprobs - b.logprobs).abs().max() < 1e-5  # the policy is still the reference
+    loose = [(prompts, first), ([[5, *p] for p in second_prompts], second)]
+    with torch.no_grad():
+        fallback = policy.score_turns(loose)
+    assert (fallback[0].logprobs - apart[0].logprobs).abs().max() < 1e-5
+
+
+def test_length_buckets_score_each_row_as_its_own_forward(policy: Policy) -> None:
+    """48 episodes of scattered lengths go through several length groups; every row's scores
+    are those of scoring it alone, in the caller's row order, and gradients reach the model."""
+    prompts = _prompts(policy) * 16
+    first = policy.sample(prompts, SamplingConfig(max_new_tokens=20), seed=3).response_ids
+    first = [r[: 1 + i % 17] for i, r in enumerate(first)]  # lengths 1..17, out of order
+    second_prompts = [[*p, *r, 7] for p, r in zip(prompts, first, strict=True)]
+    second = [[5 + i % 9] * (1 + (i * 7) % 11) for i in range(len(prompts))]
+    turns = [(prompts, first), (second_prompts, second)]
+    joint = policy.score_turns(turns)
+    with torch.no_grad():
+        for i in (0, 5, 17, 30, 47):
+            alone = [policy.score([p[i]], [r[i]]) for p, r in turns]
+            for a, b in zip(joint, alone, strict=True):
+                width = b.mask.shape[1]
+                assert torch.equal(a.mask[i, :width], b.mask[0])
+                assert (a.logprobs[i, :width] - b.logprobs[0]).abs().max() < 1e-5
+                assert a.mask[i, width:].sum() == 0
+    masked_mean(joint[0].logprobs + 0, joint[0].mask).backward()
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in policy.model.parameters())
+    policy.model.zero_grad()

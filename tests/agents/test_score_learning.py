@@ -1,8 +1,8 @@
 """SCoRe learns through the whole stack (env, rollouts, policy, trainer, run loop), seeded.
 
 A randomly initialised language model never writes a right Arith answer, so the learning signal
-here is a toy task registered just for this test: the response is right when it starts with a
-digit (about 10 of the ~100 characters, so about 1 sample in 10 is right at the start). What is
+here is the fixtures' toy task: the response is right when it starts with a digit (about 10 of the
+~100 characters, so about 1 sample in 10 is right at the start). What is
 checked is the paper's claim about each stage, on a real LM: Stage I raises the second attempt's
 reward while the strong β2 KL keeps the first attempt close to the base model; Stage II then
 raises the reward of both attempts.
@@ -11,63 +11,27 @@ raises the reward of both attempts.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
-import gymnasium as gym
 import numpy as np
 import pytest
 
 from agents.training.config import load_config
 from agents.training.loop import train
-from score_env.tasks.base import Problem, Task, TurnOutcome
 
 sys.path.insert(0, str(Path(__file__).parent))
-from training_fixtures import fast_overrides, save_random_tiny_model, scalars  # noqa: E402
-
-TOY_ID = "ScoreTest-StartsWithDigit-v0"
-
-
-class StartsWithDigit(Task):
-    """Endless prompts `Q:<n>`; a response is right when its first character is a digit."""
-
-    name = "starts_with_digit"
-    correction_instruction = "Check and answer again."
-    turn_separator = "\n"
-    default_max_response_chars = 64
-
-    @property
-    def problem_ids(self) -> Sequence[str]:
-        return ()
-
-    def problem(self, problem_id: str) -> Problem:
-        return Problem(problem_id, f"Q:{problem_id}", "digit")
-
-    def sample(self, rng: np.random.Generator) -> Problem:
-        return self.problem(str(int(rng.integers(100))))
-
-    @property
-    def max_prompt_chars(self) -> int:
-        return 8
-
-    def grade_many(
-        self, problems: Sequence[Problem], responses: Sequence[str]
-    ) -> list[TurnOutcome]:
-        return [
-            TurnOutcome(r[:1].isdigit(), r[:1], "equal" if r[:1].isdigit() else "not_equal", "")
-            for r in responses
-        ]
+from training_fixtures import (  # noqa: E402
+    TOY_ID,
+    fast_overrides,
+    register_toy_env,
+    save_random_tiny_model,
+    scalars,
+)
 
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if TOY_ID not in gym.registry:
-        gym.register(
-            id=TOY_ID,
-            entry_point="score_env.env:SelfCorrectEnv",
-            vector_entry_point="score_env.vector:SelfCorrectVectorEnv",
-            kwargs={"task": StartsWithDigit()},
-        )
+    register_toy_env()
     return save_random_tiny_model(tmp_path_factory.mktemp("tiny") / "model")
 
 
@@ -96,8 +60,10 @@ def test_stage_one_raises_turn2_reward_and_holds_turn1(model_dir: Path, tmp_path
         model_dir,
         tmp_path,
         "stage1",
-        "run.total_steps=20",
-        "method.stage_one_steps=20",
+        # Sampled from the full distribution it is scored on, turn 2's reward rises by about 0.5
+        # over 30 updates here (0.15 over the first 20).
+        "run.total_steps=30",
+        "method.stage_one_steps=30",
         "method.first_turn_kl_coef=1.0",
     )
     r2_start, r2_end = (

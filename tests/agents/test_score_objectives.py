@@ -192,3 +192,12 @@ def test_kl_loss_skips_first_attempts_from_the_base_model() -> None:
     got = kl_loss(Objective.STAGE_II, turn1, turn2, COEF, off_policy)
     # β1·(0.106531 + 0.367879 + 0 + 0) + β1·1.503214, over 4 rows
     assert got.item() == pytest.approx(0.1 * (0.474410 + 1.503214) / 4, abs=1e-6)
+
+
+def test_one_bonus_function_and_a_removed_name_points_to_its_replacement() -> None:
+    import agents.methods.score as score
+    from score_env.wrappers import progress_bonus
+
+    assert shaping_bonus is progress_bonus  # the env wrappers and the trainer share it
+    with pytest.raises(AttributeError, match="leave_one_out_baseline"):
+        _ = score.BASELINE

@@ -18,7 +18,12 @@ from agents.training.loop import make_env, train
 from agents.training.method import TrainContext
 
 sys.path.insert(0, str(Path(__file__).parent))
-from training_fixtures import fast_overrides, save_random_tiny_model, scalars  # noqa: E402
+from training_fixtures import (  # noqa: E402
+    fast_overrides,
+    register_toy_env,
+    save_random_tiny_model,
+    scalars,
+)
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +129,39 @@ def test_every_variant_trains_end_to_end(
     assert stages == [expected_first, 2.0]
     assert len(scalars(result.run_dir, "train/reward_t2")) == 2
     assert "eval/acc_t2" in result.final_eval
+
+
+def test_gradient_accumulation_is_rejected_by_name(model_dir: Path, tmp_path: Path) -> None:
+    overrides = fast_overrides(model_dir, tmp_path, "accum") + [
+        "run.method=score",
+        "optim.grad_accum_steps=2",
+    ]
+    config = load_config(None, overrides)
+    policy = Policy.from_pretrained(model_dir, config.policy)
+    env = make_env(config.env.id, config.env.num_envs, config.env.kwargs)
+    ctx = TrainContext(config, policy, policy.model, Accelerator(cpu=True), env)
+    with pytest.raises(ValueError, match=r"optim\.grad_accum_steps=2"):
+        ScoreMethod(ctx, ScoreConfig())
+
+
+def test_star_in_stage_two_trains_on_this_steps_corrections(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    """On the toy task a random model produces i->c episodes, so the STaR ablation keeps some and
+    its supervised loss runs on them."""
+    overrides = fast_overrides(model_dir, tmp_path, "star2") + [
+        "run.method=score",
+        f"env.id={register_toy_env()}",
+        "env.eval_kwargs={}",
+        "env.num_envs=32",
+        "sampling.max_new_tokens=4",
+        "eval_sampling.max_new_tokens=4",
+        "run.total_steps=3",
+        "method.samples_per_prompt=2",
+        "method.stage_one_steps=0",
+        "method.stage_two_update=star",
+    ]
+    result = train(load_config(None, overrides), progress=False)
+    kept = [v for _, v in scalars(result.run_dir, "score/star_kept")]
+    assert len(kept) == 3 and sum(kept) > 0, kept
+    assert all(v > 0 for _, v in scalars(result.run_dir, "train/loss"))

@@ -7,7 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
-from training_fixtures import fast_overrides, hand_batch, save_random_tiny_model, scalars
+from training_fixtures import (
+    fast_overrides,
+    hand_batch,
+    register_toy_env,
+    save_random_tiny_model,
+    scalars,
+)
 
 from agents.methods.star import star_examples
 from agents.training.config import load_config
@@ -71,3 +77,29 @@ def test_star_collects_once_per_iteration(tmp_path: Path) -> None:
     # the best-by-training-reward model: the first rollout's weights (nothing beat reward 0)
     best = json.loads((result.run_dir / "best" / "best.json").read_text())
     assert best == {"train_reward": 0.0, "step": 0}
+
+
+def test_star_trains_on_the_corrections_it_collects(tmp_path: Path) -> None:
+    """On the toy task a random model turns some wrong first attempts right: those i->c traces
+    form the dataset, and the updates after the collection train on them."""
+    model = save_random_tiny_model(tmp_path / "m")
+    cfg = load_config(
+        None,
+        [
+            *fast_overrides(model, tmp_path / "runs", "s"),
+            "run.method=star",
+            f"env.id={register_toy_env()}",
+            "env.eval_kwargs={}",
+            "env.num_envs=32",
+            "sampling.max_new_tokens=4",
+            "eval_sampling.max_new_tokens=4",
+            "run.total_steps=4",
+            "method.iterations=1",
+            "method.rollout_batches=2",
+        ],
+    )
+    result = train(cfg, progress=False)
+    sizes = [v for _, v in scalars(result.run_dir, "sft/dataset_size")]
+    assert sizes and min(sizes) > 0, sizes
+    losses = [v for _, v in scalars(result.run_dir, "train/loss")]
+    assert len(losses) == 4 and all(v > 0 for v in losses), losses

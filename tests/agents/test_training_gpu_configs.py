@@ -48,8 +48,6 @@ def test_gpu_config_runs_with_the_tiny_model(
     if not DATA.is_dir():
         pytest.skip(f"needs the shared datasets at {DATA}")
     shipped = load_config(path)
-    if "MBPP" in shipped.env.id:
-        pytest.importorskip("score_env.tasks.mbpp", reason="the MBPP task has not landed")
     steps = 1
     overrides = [
         f"policy.model={long_context_model}",

@@ -8,9 +8,13 @@ subprocess tests put this directory on PYTHONPATH.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import gymnasium as gym
+import numpy as np
 
 from agents.tiny.model import TinyModelConfig, build_tiny_model
 from agents.tiny.tokenizer import build_char_tokenizer
@@ -18,8 +22,57 @@ from agents.training.method import StepData, TrainContext
 from agents.training.registry import MethodSpec
 from agents.training.sft import SFTExample, SupervisedMethod
 from score_env.tasks.arith import sample_problem
+from score_env.tasks.base import Problem, Task, TurnOutcome
 
 SMALL = TinyModelConfig(n_layer=1, n_embd=32, n_head=2, n_positions=256)
+TOY_ID = "ScoreTest-StartsWithDigit-v0"
+
+
+class StartsWithDigit(Task):
+    """Endless prompts `Q:<n>`; a response is right when its first character is a digit.
+
+    A random tiny model is right about 1 time in 10 on each attempt, so its two-turn episodes
+    include i->c (and c->i, c->c, i->i) traces: the filtered-SFT paths have real data to train on.
+    """
+
+    name = "starts_with_digit"
+    correction_instruction = "Check and answer again."
+    turn_separator = "\n"
+    default_max_response_chars = 64
+
+    @property
+    def problem_ids(self) -> Sequence[str]:
+        return ()
+
+    def problem(self, problem_id: str) -> Problem:
+        return Problem(problem_id, f"Q:{problem_id}", "digit")
+
+    def sample(self, rng: np.random.Generator) -> Problem:
+        return self.problem(str(int(rng.integers(100))))
+
+    @property
+    def max_prompt_chars(self) -> int:
+        return 8
+
+    def grade_many(
+        self, problems: Sequence[Problem], responses: Sequence[str]
+    ) -> list[TurnOutcome]:
+        return [
+            TurnOutcome(r[:1].isdigit(), r[:1], "equal" if r[:1].isdigit() else "not_equal", "")
+            for r in responses
+        ]
+
+
+def register_toy_env() -> str:
+    """Register the `StartsWithDigit` env once per process; returns its id."""
+    if TOY_ID not in gym.registry:
+        gym.register(
+            id=TOY_ID,
+            entry_point="score_env.env:SelfCorrectEnv",
+            vector_entry_point="score_env.vector:SelfCorrectVectorEnv",
+            kwargs={"task": StartsWithDigit()},
+        )
+    return TOY_ID
 
 
 def save_random_tiny_model(directory: Path, seed: int = 0) -> Path:
@@ -100,8 +153,6 @@ def hand_batch(
 ) -> Any:
     """A hand-made RolloutBatch: row i has turn-1 prompt (100+i,), responses (1, i) / (2, i),
     turn-2 prompt = turn-1 prompt + response + (7,), and the given correctness."""
-    import numpy as np
-
     from agents.training.rollout import RolloutBatch, TurnBatch
 
     n = len(c1)

@@ -13,7 +13,6 @@ from agents.specs import load_agent
 from score_env.tasks.base import MATH_CORRECTION_INSTRUCTION
 from score_env.tasks.math import MATH_INSTRUCTION, MathTask, as_level
 
-pytest.importorskip("verifiers.math", reason="verifiers.math (the MATH verifier) is not installed")
 gym.register_envs(score_env)
 
 RECORDS = [

@@ -13,9 +13,9 @@ The pieces, each tied to its equation:
   folded into that turn's return: `R = r − β·KL`. The score-function gradient of this return is an
   unbiased gradient of `E[r] − β·KL(π‖π_ref)` (the missing `E[∇ log π]` term is zero).
 * The baseline: the paper does not name one. We use the leave-one-out mean over the k samples of the
-  same prompt (RLOO, Ahmadian et al. 2024): `b_i = (Σ_{j≠i} R_j) / (k − 1)`. It is unbiased because
-  it does not depend on sample i, and it needs no value network. `BASELINE` below is the one place
-  that choice lives.
+  same prompt (RLOO, Ahmadian et al. 2024): `b_i = (Σ_{j≠i} R_j) / (k − 1)`
+  (`leave_one_out_baseline`). It is unbiased because it does not depend on sample i, and it needs
+  no value network.
 * Eq. 3, Stage I: maximise `E[r̂(y2, y*)] − β2·KL(π(·|x1) ‖ π_ref(·|x1))`, with the small β1 KL on
   the second turn as well: turn 1 is only held close to the base model, turn 2 is trained for reward.
 * Eq. 4, Stage II: maximise `E[Σ_t r̂(y_t, y*)] − β1·Σ_t KL(π(·|x_t) ‖ π_ref(·|x_t))`, where the
@@ -39,9 +39,16 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
-from agents.policy.scoring import masked_sum, per_token_kl
+from agents.policy.scoring import kl_per_sequence
+from score_env.wrappers import progress_bonus as shaping_bonus  # Eq. 4: α·(r̂(y2) − r̂(y1))
 
-BASELINE = "leave-one-out mean over the k samples of the same prompt (RLOO)"
+_REMOVED = {"BASELINE": "leave_one_out_baseline (the only baseline: the string named no switch)"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _REMOVED:
+        raise AttributeError(f"{__name__}.{name} was removed; use {_REMOVED[name]}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Objective(str, Enum):
@@ -102,7 +109,7 @@ class ObjectiveOutput(NamedTuple):
 def leave_one_out_baseline(returns: Tensor, group_size: int) -> Tensor:
     """`b_i = (Σ_{j≠i} R_j) / (k − 1)` over the k = `group_size` samples of each prompt.
 
-    `returns` is [B] with B = P·k and each prompt's k samples contiguous. This is `BASELINE`.
+    `returns` is [B] with B = P·k and each prompt's k samples contiguous.
 
     >>> leave_one_out_baseline(torch.tensor([1.0, 0.0, 0.0, 3.0, 1.0, 2.0]), 3).tolist()
     [0.0, 0.5, 0.5, 1.5, 2.5, 2.0]
@@ -135,11 +142,6 @@ def reinforce_loss(logprobs: Tensor, mask: Tensor, advantages: Tensor) -> Tensor
     advantage, one action per response.
     """
     return -(advantages.detach() * (logprobs * mask).sum(dim=-1)).mean()
-
-
-def shaping_bonus(reward_t1: Tensor, reward_t2: Tensor, bonus_coef: float) -> Tensor:
-    """Eq. 4's bonus `b = α·(r̂(y2, y*) − r̂(y1, y*))`: pays for fixing, charges for breaking."""
-    return bonus_coef * (reward_t2 - reward_t1)
 
 
 def kl_weights(objective: Objective, c: Coefficients) -> tuple[float, float]:
@@ -229,13 +231,11 @@ def kl_loss(
     """
     w1, w2 = kl_weights(objective, coefficients)
 
-    def per_sequence(turn: TurnTerms) -> Tensor:  # [B]
-        return masked_sum(per_token_kl(turn.logprobs, turn.ref_logprobs.detach()), turn.mask, -1)
-
-    first = per_sequence(turn1)
+    first = kl_per_sequence(turn1.logprobs, turn1.ref_logprobs, turn1.mask)
     if train_turn1 is not None:
         first = first * train_turn1.to(first.dtype)
-    return (w1 * first + w2 * per_sequence(turn2)).mean()
+    second = kl_per_sequence(turn2.logprobs, turn2.ref_logprobs, turn2.mask)
+    return (w1 * first + w2 * second).mean()
 
 
 def objective_loss(

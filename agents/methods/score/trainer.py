@@ -9,12 +9,13 @@ Per update (`prepare` then `loss` on each micro-batch, see `agents.training.meth
    groups), with the policy at temperature `sampling.temperature` (1.0 in the paper).
    In Stage II a step's first attempts come from the frozen base model with probability
    `base_first_attempt_fraction` (section 5.2); that step's turn 1 then gets no gradient.
-3. REINFORCE phases: log probabilities of both turns under the frozen reference, each turn's
-   return and leave-one-out advantage (`objectives.turn_advantages`), and the REINFORCE loss
-   (`objectives.reinforce_loss`) per micro-batch. When the whole batch is one micro-batch the
-   policy's log probabilities come from the same forward pass that is back-propagated; otherwise
-   they are computed once without gradient in `prepare`, because the leave-one-out baseline needs
-   the whole group's returns before any micro-batch's loss.
+3. REINFORCE phases, in `prepare`: log probabilities of both turns under the frozen reference
+   (one forward over each episode's second-turn sequence, which holds the first turn token for
+   token), the policy's own log probabilities as its sampler returned them (a scoring forward
+   only when the sampler gave none), and from them each turn's return and leave-one-out advantage
+   over the whole batch (`objectives.turn_advantages`: the baseline needs every sample of a
+   group). Then `loss`, per micro-batch: one differentiable forward over both turns and
+   `objectives.objective_loss` with those advantages.
 4. STaR phase: keep this step's episodes that turned a wrong first attempt right (and right ones,
    with `star_keep_correct`) and fine-tune turn 2 on them (`agents.methods.star.star_examples`,
    `agents.training.sft.SupervisedUpdates`).
@@ -23,6 +24,7 @@ Per update (`prepare` then `loss` on each micro-batch, see `agents.training.meth
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -41,7 +43,7 @@ from agents.methods.score.objectives import (
     turn_advantages,
 )
 from agents.methods.star import star_examples
-from agents.policy import Policy, ResponseLogprobs
+from agents.policy import Policy, ResponseLogprobs, kl_per_sequence
 from agents.training.method import StepData, TrainContext
 from agents.training.registry import MethodSpec
 from agents.training.rollout import RolloutBatch, TurnBatch
@@ -70,21 +72,29 @@ def phase_at(config: ScoreConfig, step: int) -> Phase:
 
 @dataclass(frozen=True)
 class ReinforceMicroBatch:
-    """Rows of a two-turn batch with what the loss needs; `advantages` is None when this
-    micro-batch is the whole batch (then they come from the differentiable forward itself)."""
+    """Rows of a two-turn batch with what the loss needs: the reference's log-probs and the
+    advantages, both computed over the whole batch in `prepare`."""
 
     objective: Objective
     turn1: TurnBatch
     turn2: TurnBatch
     ref_logprobs: tuple[Tensor, Tensor]  # (B, T1), (B, T2) under π_ref
     train_turn1: Tensor  # (B,) bool
-    advantages: Advantages | None
+    advantages: Advantages
 
 
 class ScoreMethod:
     """SCoRe for the run loop (`agents.training.method.Method`)."""
 
     def __init__(self, ctx: TrainContext, config: ScoreConfig) -> None:
+        accum = ctx.config.optim.grad_accum_steps
+        if accum != 1:
+            raise ValueError(
+                f"optim.grad_accum_steps={accum} is not supported by run.method=score: an update "
+                "is one batch of env.num_envs episodes (the leave-one-out baseline needs whole "
+                "groups), split into optim.micro_batch_size rows; set grad_accum_steps to 1 and "
+                "raise env.num_envs for a larger batch"
+            )
         self.ctx = ctx
         self.config = config
         self.coefficients = config.coefficients
@@ -138,40 +148,42 @@ class ScoreMethod:
     def _reinforce_batches(
         self, rollout: RolloutBatch, objective: Objective, train_turn1: bool
     ) -> list[ReinforceMicroBatch]:
-        policy, (t1, t2) = self.ctx.policy, (rollout.first, rollout.second)
-        size = self.micro_batch_size
-        ref1 = _chunked(policy.reference_logprobs, t1, size).logprobs
-        ref2 = _chunked(policy.reference_logprobs, t2, size).logprobs
-        trains = torch.full((len(rollout),), train_turn1, dtype=torch.bool)
-        if len(rollout) <= self.micro_batch_size:  # one pass: advantages from the same forward
-            return [ReinforceMicroBatch(objective, t1, t2, (ref1, ref2), trains, None)]
+        """The whole batch's returns and leave-one-out advantages (the baseline needs every
+        sample of a group), then the batch cut into micro-batches for the loss."""
+        policy, size = self.ctx.policy, self.micro_batch_size
+        t1, t2 = rollout.first, rollout.second
+        ref1, ref2 = _chunked(policy.reference_turns, (t1, t2), size)
+        sampled = self._sampled_logprobs(t1, t2)
         with torch.no_grad():
-            terms1 = _terms(_chunked(policy.response_logprobs, t1, size), ref1, t1)
-            terms2 = _terms(_chunked(policy.response_logprobs, t2, size), ref2, t2)
-            adv = turn_advantages(
-                objective,
-                terms1,
-                terms2,
-                self.coefficients,
-                self.config.samples_per_prompt,
-                trains,
-                self.kl_penalty,
-            )
+            old1, old2 = sampled or _chunked(policy.score_turns, (t1, t2), size)
+        trains = torch.full((len(rollout),), train_turn1, dtype=torch.bool)
+        adv = turn_advantages(
+            objective,
+            _terms(old1.logprobs, ref1.logprobs, old1.mask, t1),
+            _terms(old2.logprobs, ref2.logprobs, old2.mask, t2),
+            self.coefficients,
+            self.config.samples_per_prompt,
+            trains,
+            self.kl_penalty,
+        )
         out = []
-        for start in range(0, len(rollout), self.micro_batch_size):
-            rows = list(range(start, min(start + self.micro_batch_size, len(rollout))))
+        for start in range(0, len(rollout), size):
+            rows = list(range(start, min(start + size, len(rollout))))
+            m1, m2 = t1.select(rows), t2.select(rows)
+            refs = (_trim(ref1.logprobs[rows], m1), _trim(ref2.logprobs[rows], m2))
             sub = Advantages(*(x[rows] for x in adv))
-            out.append(
-                ReinforceMicroBatch(
-                    objective,
-                    t1.select(rows),
-                    t2.select(rows),
-                    (_trim(ref1[rows], t1.select(rows)), _trim(ref2[rows], t2.select(rows))),
-                    trains[rows],
-                    sub,
-                )
-            )
+            out.append(ReinforceMicroBatch(objective, m1, m2, refs, trains[rows], sub))
         return out
+
+    def _sampled_logprobs(self, *turns: TurnBatch) -> tuple[ResponseLogprobs, ...] | None:
+        """The policy's log-probs as its sampler returned them, when they are the ones the loss
+        scores (temperature 1, every turn sampled by the policy); None otherwise."""
+        sampling = self.ctx.config.sampling
+        if not (sampling.greedy or sampling.temperature == 1.0):
+            return None
+        if any(t.logprobs is None for t in turns):
+            return None
+        return tuple(_padded(t.logprobs or [], t) for t in turns)
 
     # ---------------------------------------------------------------- loss
     def loss(self, micro_batch: Any) -> tuple[Tensor, dict[str, float]]:
@@ -180,28 +192,23 @@ class ScoreMethod:
         return self._reinforce_loss(micro_batch)
 
     def _reinforce_loss(self, mb: ReinforceMicroBatch) -> tuple[Tensor, dict[str, float]]:
-        policy, model = self.ctx.policy, self.ctx.model
-        s1 = policy.score(mb.turn1.prompt_ids, mb.turn1.response_ids, model=model)
-        s2 = policy.score(mb.turn2.prompt_ids, mb.turn2.response_ids, model=model)
-        terms1 = _terms(s1, mb.ref_logprobs[0], mb.turn1)
-        terms2 = _terms(s2, mb.ref_logprobs[1], mb.turn2)
-        adv = mb.advantages or turn_advantages(
-            mb.objective,
-            terms1,
-            terms2,
-            self.coefficients,
-            self.config.samples_per_prompt,
-            mb.train_turn1,
-            self.kl_penalty,
-        )
+        """One differentiable forward over both turns (the second turn's sequence holds the
+        first), then Eq. 2 with the advantages `prepare` computed for the whole batch."""
+        s1, s2 = self.ctx.policy.score_turns(_pairs((mb.turn1, mb.turn2)), model=self.ctx.model)
+        terms1 = _terms(s1.logprobs, mb.ref_logprobs[0], s1.mask, mb.turn1)
+        terms2 = _terms(s2.logprobs, mb.ref_logprobs[1], s2.mask, mb.turn2)
+        adv = mb.advantages
         loss = objective_loss(
             mb.objective, terms1, terms2, self.coefficients, adv, mb.train_turn1, self.kl_penalty
         )
         tokens = s1.mask.sum() + s2.mask.sum()
         entropy = ((s1.entropy.sum() + s2.entropy.sum()) / tokens.clamp(min=1)).item()
+        with torch.no_grad():
+            kl1 = kl_per_sequence(terms1.logprobs, terms1.ref_logprobs, terms1.mask).mean()
+            kl2 = kl_per_sequence(terms2.logprobs, terms2.ref_logprobs, terms2.mask).mean()
         return loss, {
-            "train/kl_t1": adv.kl_t1.mean().item(),
-            "train/kl_t2": adv.kl_t2.mean().item(),
+            "train/kl_t1": kl1.item(),
+            "train/kl_t2": kl2.item(),
             "train/entropy": entropy,
             "score/return_t1": adv.return_t1.mean().item(),
             "score/return_t2": adv.return_t2.mean().item(),
@@ -218,27 +225,46 @@ class ScoreMethod:
         self.star.dataset.load_state_dict(state["star_dataset"])
 
 
+def _pairs(turns: Sequence[TurnBatch]) -> list[tuple[list[list[int]], list[list[int]]]]:
+    return [(t.prompt_ids, t.response_ids) for t in turns]
+
+
 @torch.no_grad()
-def _chunked(score: Any, turn: TurnBatch, size: int) -> ResponseLogprobs:
-    """`score(prompt_ids, response_ids)` in chunks of `size` rows (memory: the logits of a whole
-    batch of long responses under a large vocabulary do not fit), padded to one (B, T)."""
+def _chunked(score: Any, turns: Sequence[TurnBatch], size: int) -> list[ResponseLogprobs]:
+    """`score([(prompts, responses), ...])` in chunks of `size` rows (memory: the logits of a
+    whole batch of long responses under a large vocabulary do not fit), one (B, T) per turn."""
+    n = len(turns[0].texts)
     parts = [
-        score(turn.prompt_ids[i : i + size], turn.response_ids[i : i + size])
-        for i in range(0, len(turn.texts), size)
+        score(_pairs([t.select(range(i, min(i + size, n))) for t in turns]))
+        for i in range(0, n, size)
     ]
-    width = max(p.logprobs.shape[1] for p in parts)
+    out = []
+    for j in range(len(turns)):
+        chunks = [part[j] for part in parts]
+        width = max(c.logprobs.shape[1] for c in chunks)
 
-    def cat(tensors: list[Tensor]) -> Tensor:
-        return torch.cat([torch.nn.functional.pad(t, (0, width - t.shape[1])) for t in tensors])
+        def cat(tensors: list[Tensor], width: int = width) -> Tensor:
+            return torch.cat([torch.nn.functional.pad(t, (0, width - t.shape[1])) for t in tensors])
 
-    return ResponseLogprobs(cat([p.logprobs for p in parts]), cat([p.mask for p in parts]))
+        out.append(
+            ResponseLogprobs(cat([c.logprobs for c in chunks]), cat([c.mask for c in chunks]))
+        )
+    return out
 
 
-def _terms(scored: Any, ref_logprobs: Tensor, turn: TurnBatch) -> TurnTerms:
-    reward = torch.as_tensor(turn.rewards, dtype=torch.float32, device=scored.logprobs.device)
-    return TurnTerms(
-        scored.logprobs, _trim(ref_logprobs, turn).to(scored.logprobs.device), scored.mask, reward
-    )
+def _padded(rows: list[list[float]], turn: TurnBatch) -> ResponseLogprobs:
+    """Per-token values of each response as one (B, T) tensor and its mask."""
+    width = max(1, max(len(r) for r in turn.response_ids))
+    values, mask = torch.zeros(len(rows), width), torch.zeros(len(rows), width)
+    for i, row in enumerate(rows):
+        values[i, : len(row)] = torch.tensor(row)
+        mask[i, : len(row)] = 1.0
+    return ResponseLogprobs(values, mask)
+
+
+def _terms(logprobs: Tensor, ref_logprobs: Tensor, mask: Tensor, turn: TurnBatch) -> TurnTerms:
+    reward = torch.as_tensor(turn.rewards, dtype=torch.float32, device=logprobs.device)
+    return TurnTerms(logprobs, _trim(ref_logprobs, turn).to(logprobs.device), mask, reward)
 
 
 def _trim(logprobs: Tensor, turn: TurnBatch) -> Tensor:
