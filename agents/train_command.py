@@ -48,8 +48,12 @@ def run(args: argparse.Namespace) -> int:
     from agents.training.config import load_config
     from agents.training.loop import train
 
+    from agents.training.rundir import RunLock
+
     config = load_config(args.config, args.overrides)
     log_file = Path(config.run.out_dir) / config.run.name / "run.log"
+    with RunLock(config.run_dir):  # a busy run directory is refused before its log is touched
+        pass
     configure_logging(args.verbose, log_file)
     logging.getLogger(__name__).info("log: %s", log_file)
     result = train(config, resume=args.resume, progress=not args.no_progress)

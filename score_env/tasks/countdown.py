@@ -46,6 +46,7 @@ INSTRUCT_PROMPT = (
 """`prompt_template="instruct"`: a plain-language prompt for chat models (the compact default
 `Q:3,6,7>25` suits the character-level tiny model)."""
 OPERATORS = "+-*/"
+MAX_DRAWS = 100_000  # draws before settings are declared unsatisfiable
 TEST_SEED = 2409_12917_2  # the held-out set's own stream, never touched by training draws
 
 
@@ -199,7 +200,7 @@ def sample_problem(rng: random.Random, settings: Settings) -> CountdownProblem:
     """Draw numbers, then a random valid chain over them; its value is the target."""
     lo, hi = settings.number_range
     t_lo, t_hi = settings.target_range
-    while True:
+    for _ in range(MAX_DRAWS):
         numbers = tuple(rng.randint(lo, hi) for _ in range(settings.n_numbers))
         order = list(numbers)
         rng.shuffle(order)
@@ -212,6 +213,10 @@ def sample_problem(rng: random.Random, settings: Settings) -> CountdownProblem:
         else:
             if t_lo <= value <= t_hi:
                 return CountdownProblem(numbers, int(value))
+    raise ValueError(
+        f"Countdown settings {settings} gave no problem in {MAX_DRAWS} draws: no expression over "
+        f"numbers in number_range reaches target_range; widen one of them"
+    )
 
 
 def parse_problem_id(pid: str) -> CountdownProblem:
@@ -232,8 +237,10 @@ def held_out(settings: Settings) -> tuple[CountdownProblem, ...]:
     difficulty = repr(dataclasses.astuple(settings)[:-1])  # not test_size: one stream, any size
     rng = random.Random(f"{TEST_SEED}:{difficulty}")
     seen: dict[tuple[tuple[int, ...], int], CountdownProblem] = {}
-    for _ in range(settings.test_size * 1000):
+    stale = 0  # draws since the last new puzzle
+    while stale < 20_000:
         p = sample_problem(rng, settings)
+        stale = 0 if p.key not in seen else stale + 1
         seen.setdefault(p.key, p)
         if len(seen) == settings.test_size:
             return tuple(seen.values())

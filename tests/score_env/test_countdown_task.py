@@ -109,6 +109,8 @@ def test_bad_difficulty_is_refused_by_name(kwargs):
 
 def test_settings_too_narrow_for_the_test_size_say_so():
     with pytest.raises(ValueError, match="test_size"):
+        held_out(Settings(number_range=(1, 3), target_range=(10, 12), test_size=100))
+    with pytest.raises(ValueError, match="target_range"):  # no expression reaches it at all
         held_out(Settings(number_range=(1, 2), target_range=(10, 12), test_size=100))
 
 
