@@ -47,7 +47,6 @@ def run(args: argparse.Namespace) -> int:
     from agents.log_setup import configure_logging
     from agents.training.config import load_config
     from agents.training.loop import train
-
     from agents.training.rundir import RunLock
 
     config = load_config(args.config, args.overrides)
