@@ -35,6 +35,7 @@ from typing import Any
 
 from agents.tiny.data import Example, ExampleEncoder, Grader
 from score_env.tasks.countdown import (
+    COUNTDOWN_CORRECTION_INSTRUCTION,
     Chain,
     CountdownProblem,
     Settings,
@@ -65,10 +66,14 @@ class CountdownMix:
     proposal_fraction: float = 0.3
     """Share of attempts that are a random expression rather than a solution."""
     copy_fraction: float = 0.6
-    """Share of two-turn traces whose turn 2 repeats turn 1 (else turn 2 is a search). Well above
-    one half, so that the base model's greedy second attempt keeps the first."""
+    """Share of two-turn traces whose turn 2 repeats turn 1 (else turn 2 is a search). Above one
+    half, so that the base model's greedy second attempt keeps the first."""
+    search_size: int = 4
+    """Most candidates a turn-2 search writes before it boxes the last one."""
 
     def __post_init__(self) -> None:
+        if not 1 <= self.search_size <= 8:
+            raise ValueError(f"CountdownMix.search_size must be in 1..8, got {self.search_size!r}")
         for name in ("two_turn_fraction", "proposal_fraction", "copy_fraction"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(
@@ -78,6 +83,11 @@ class CountdownMix:
     @property
     def env_id(self) -> str:
         return ENV_ID
+
+    @property
+    def instruction(self) -> str:
+        """The env's turn-2 instruction, which two-turn traces show between the attempts."""
+        return COUNTDOWN_CORRECTION_INSTRUCTION
 
     @property
     def env_kwargs(self) -> dict[str, Any]:
@@ -111,9 +121,9 @@ class CountdownMix:
         return pool[rng.randrange(len(pool))] if pool else None
 
     def search(self, problem: CountdownProblem, first: Chain, rng: random.Random) -> str:
-        """Turn 2 when it does not repeat turn 1: `try:`, then turn 1's numbers in turn 1's order
-        with other operators, evaluated honestly, stopping at the first that reaches the target;
-        the last one tried is boxed. Those that keep turn 1's first step come first (one
+        """Turn 2 when it does not repeat turn 1: `try:`, then up to `search_size` candidates with
+        turn 1's numbers in turn 1's order and other operators, evaluated honestly, stopping at the
+        first that reaches the target; the last one tried is boxed. Those that keep turn 1's first step come first (one
         operation each, on the value turn 1 wrote), in a random order, then the rest.
 
         This uses the first attempt, and each candidate costs an evaluation, where solving is a
@@ -128,7 +138,7 @@ class CountdownMix:
         rng.shuffle(same_order)
         same_order.sort(key=lambda c: c.steps[0] != first.steps[0])  # stable: keeps the shuffle
         tried: list[Chain] = []
-        for candidate in same_order:
+        for candidate in same_order[: self.search_size]:
             tried.append(candidate)
             if candidate.value == problem.target:
                 break

@@ -207,6 +207,11 @@ class DataMix:
         return ENV_ID
 
     @property
+    def instruction(self) -> str:
+        """The env's turn-2 instruction, which two-turn traces show between the attempts."""
+        return ARITH_CORRECTION_INSTRUCTION
+
+    @property
     def env_kwargs(self) -> dict[str, Any]:
         """The env keyword arguments that give this corpus's problems."""
         return {"level": list(self.levels)}

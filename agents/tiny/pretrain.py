@@ -218,7 +218,7 @@ def pretrain(
     optimizer = torch.optim.AdamW(
         model.parameters(), lr=config.lr, weight_decay=config.weight_decay, betas=(0.9, 0.95)
     )
-    encoder = ExampleEncoder(tokenizer)
+    encoder = ExampleEncoder(tokenizer, config.mix.instruction)
     rng = random.Random(config.seed)
     step, spent, losses = 0, 0.0, []
     checkpoint = out_dir / CHECKPOINT

@@ -37,7 +37,9 @@ from score_env.tasks.base import Problem, Task, TurnOutcome
 from verifiers.countdown import grade_many
 from verifiers.verdict import Verdict
 
-COUNTDOWN_CORRECTION_INSTRUCTION = "Check the solution above and fix any mistake."
+COUNTDOWN_CORRECTION_INSTRUCTION = "Fix any mistake."
+"""Short on purpose: every character is a position of the tiny model's 256-token context, and
+the second attempt is written after the first attempt and this line."""
 INSTRUCT_PROMPT = (
     "Using the numbers {numbers}, write an arithmetic expression that equals {target}. Use each "
     "number exactly once, with + - * / and parentheses only. Show your work, then give the final "

@@ -21,7 +21,8 @@ STEP = re.compile(r"(\d+)([-+*/])(\d+)=(\d+)")
 def conversations() -> list[tuple[str, list[str]]]:
     """3000 two-turn traces: (problem id, [turn 1, turn 2]), decoded from the token ids."""
     tokenizer = build_char_tokenizer()
-    encoder, mix, rng = ExampleEncoder(tokenizer), CountdownMix(), random.Random(0)
+    mix, rng = CountdownMix(), random.Random(0)
+    encoder = ExampleEncoder(tokenizer, mix.instruction)
     out = []
     for _ in range(3000):
         example = mix.example(encoder, rng, two_turn=True)
@@ -47,7 +48,9 @@ def test_a_missed_attempt_says_so_in_its_own_text(conversations):
     for pid, (first, _) in conversations:
         problem = parse_problem_id(pid)
         last_value = int(STEP.findall(first)[-1][3])
-        assert (last_value == problem.target) == grade(first, problem.numbers, problem.target).correct
+        assert (last_value == problem.target) == grade(
+            first, problem.numbers, problem.target
+        ).correct
 
 
 def test_turn_2_keeps_or_searches_regardless_of_turn_1(conversations):
