@@ -54,7 +54,7 @@ def test_env_contract_and_info_keys():
     obs, reward, terminated, _, info = env.step(attempt)
     assert reward == 0.0 and not terminated and info["reason"] == "not_equal"
     # Turn 2 shows only the attempt and the fixed instruction: nothing says it was wrong.
-    assert obs == f"Q:5,4,16>15\n{attempt}\nCheck the solution above and fix any mistake.\n"
+    assert obs == f"Q:5,4,16>15\n{attempt}\nFix any mistake.\n"
     assert [m["role"] for m in info["messages"]] == ["user", "assistant", "user"]
     _, reward, terminated, _, info = env.step("(4+16)-5:4+16=20;20-5=15;\\boxed{(4+16)-5}")
     assert reward == 1.0 and terminated and info["transition"] == "i->c"
