@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -241,6 +242,42 @@ def table(results: dict[str, dict[str, Any]], decoding: str = "greedy decoding")
     return "\n".join(lines) + f"\n\nPercent of {n} held-out problems, {decoding}; [95% interval].\n"
 
 
+def json_table(
+    rows: list[Row], results: dict[str, dict[str, Any]], args: argparse.Namespace, decoding: str
+) -> dict[str, Any]:
+    """The table in the schema of `docs/results/*.json` (`agents.results_tables`), each row with
+    the command that reproduces it."""
+    task = "SelfCorrect-Countdown-v0" if args.task == "countdown" else "SelfCorrect-Arith-v0"
+    by_label = {r.label: r for r in rows}
+    out_rows = []
+    for label, result in results.items():
+        row = by_label[label]
+        record = {"method": label, "n": result["counts"]["n"]}
+        record.update({k: result["metrics"][f"eval/{k}"] for k in COLUMNS})
+        record["delta_ci"] = result["intervals_95"]["delta"]
+        record["command"] = (
+            f"python benchmarks/reproduce_table.py --task {args.task} --out {args.out}"
+            + (f" --seeds {row.seed}" if row.seed else "")
+            + (" --sampled" if "temperature" in decoding else "")
+            + f' --only "{label}"'
+        )
+        out_rows.append(record)
+    return {
+        "title": f"SCoRe against the baselines on {args.task.capitalize()}, {decoding}",
+        "task": task,
+        "about": (
+            f"The held-out test split, the committed configs (`configs/*_{args.task}.yaml`), the "
+            f"embedded tiny model, each final model decoded with {decoding}; Δ with its 95% "
+            "bootstrap interval."
+        ),
+        "rows": out_rows,
+        "source": f"python benchmarks/reproduce_table.py --task {args.task} --out {args.out} "
+        f"--seeds {' '.join(map(str, args.seeds))} --jobs {args.jobs}"
+        + (" --sampled" if args.sampled else "")
+        + f" --json {args.json}",
+    }
+
+
 def plot(rows: list[Row], args: argparse.Namespace, path: Path) -> None:
     import matplotlib
 
@@ -298,6 +335,9 @@ def main() -> None:
         "--sampled", action="store_true", help="also evaluate every final model at temperature 1"
     )
     parser.add_argument("--only", nargs="*", default=None, help="labels of the rows to run")
+    parser.add_argument(
+        "--json", help="also write the tables as docs JSON: PATH (greedy) and PATH_t1 (sampled)"
+    )
     args = parser.parse_args()
     rows = [r for r in rows_for(args.task, args.seeds) if args.only is None or r.label in args.only]
     if args.jobs > 1:  # one process per row; each pins its own torch threads
@@ -314,6 +354,12 @@ def main() -> None:
             "\nThe same final models sampled at temperature 1 (the distribution RL trains on):\n\n"
         )
         text += table(sampled, "sampling at temperature 1")
+    if args.json:
+        greedy = json_table(rows, results, args, "greedy decoding")
+        Path(args.json).write_text(json.dumps(greedy, indent=1) + "\n")
+        if args.sampled:
+            t1 = json_table(rows, sampled, args, "sampling at temperature 1")
+            Path(args.json.replace(".json", "_t1.json")).write_text(json.dumps(t1, indent=1) + "\n")
     (out / "table.md").write_text(text)
     plot(rows, args, out / "table.png")
     print(text)
