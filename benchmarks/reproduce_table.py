@@ -139,8 +139,6 @@ def run_row(row: Row, args: argparse.Namespace) -> dict[str, Any] | None:
 def prompted_eval(row: Row, args: argparse.Namespace, greedy: bool) -> dict[str, Any]:
     """Self-Refine (Madaan et al. 2023) on the base model: it writes feedback on its attempt,
     then a revision; cached in `<out>/self_refine/eval[_t1].json` as `eval.jsonl` lines are."""
-    import json
-
     import score_env
     from agents.policy import GREEDY, SamplingConfig
     from agents.prompting import SelfRefineAgent, load_policy
@@ -182,7 +180,6 @@ def sampled_eval(row: Row, args: argparse.Namespace) -> dict[str, Any] | None:
     """The row's final model evaluated at temperature 1 (the distribution RL trains), cached in
     `<run>/eval_t1.json`. Greedy decoding (the main table) hides what sampling noise a method
     removed; this shows it."""
-    import json
 
     import torch
     from safetensors.torch import load_file

@@ -30,7 +30,7 @@ from agents.tiny.pretrain import PretrainConfig, pretrain
 
 logger = logging.getLogger(__name__)
 
-DATA_VERSION = 1  # bump when agents.tiny.data or the tokenizer changes what a config produces
+DATA_VERSION = 1  # bump when agents.tiny.data or the tokenizer changes what an Arith config produces
 TINY_SAMPLING = SamplingConfig(max_new_tokens=96)  # temperature 1: the RL sampling distribution
 
 
@@ -53,9 +53,15 @@ def _hashed_fields(config: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
+def data_version(config: PretrainConfig) -> int:
+    """The version of the code that turns the config's mix into tokens (each corpus has its own,
+    so a change to one retrains only its models)."""
+    return config.mix.DATA_VERSION if isinstance(config.mix, CountdownMix) else DATA_VERSION
+
+
 def config_hash(config: PretrainConfig) -> str:
     fields = _hashed_fields(dataclasses.asdict(config))
-    payload = json.dumps({"data_version": DATA_VERSION, **fields}, sort_keys=True)
+    payload = json.dumps({"data_version": data_version(config), **fields}, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:12]
 
 
@@ -185,7 +191,7 @@ def ensure_tiny_model(
         tokenizer.save_pretrained(work)
         record = {
             "config": dataclasses.asdict(config),
-            "data_version": DATA_VERSION,
+            "data_version": data_version(config),
             **dataclasses.asdict(result),
         }
         record["wall_seconds"] = time.monotonic() - started

@@ -32,7 +32,7 @@ import functools
 import random
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from agents.tiny.data import Example, ExampleEncoder, Grader
 from score_env.tasks.countdown import (
@@ -59,6 +59,9 @@ def prompt_content(problem: CountdownProblem) -> str:
 @dataclass(frozen=True)
 class CountdownMix:
     """What a Countdown pretraining batch is made of."""
+
+    DATA_VERSION: ClassVar[int] = 2
+    """Bumped when this module changes what a mix produces (it is part of the cache key)."""
 
     settings: Settings = field(default_factory=Settings)
     """The puzzles (the env's default difficulty)."""
