@@ -30,7 +30,7 @@ from agents.tiny.pretrain import PretrainConfig, pretrain
 
 logger = logging.getLogger(__name__)
 
-DATA_VERSION = 1  # bump when agents.tiny.data or the tokenizer changes what an Arith config produces
+DATA_VERSION = 1  # bump when agents.tiny.data or the tokenizer changes an Arith config's tokens
 TINY_SAMPLING = SamplingConfig(max_new_tokens=96)  # temperature 1: the RL sampling distribution
 
 

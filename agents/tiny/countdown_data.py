@@ -2,14 +2,13 @@
 
 An attempt proposes an expression, evaluates it step by step, and boxes it:
 
-    (6*3)+7:6*3=18;18+7=25==25;\\boxed{(6*3)+7}
+    (6*3)+7:6*3=18;18+7=25;\\boxed{(6*3)+7}
 
 What the base model must learn, and what it must not:
 
 - **Honest evaluation.** An attempt is a solution with probability `1 - proposal_fraction`, else
-  a random expression over the numbers; either way its steps are computed exactly and its last
-  value is checked against the target in writing (`==25` or `!=25`). So when an attempt misses,
-  its own text says so. Gold-only traces would
+  a random expression over the numbers; either way its steps are computed exactly. So when an
+  attempt misses, its own text says so (the last value is not the target). Gold-only traces would
   teach the opposite: that the last value always equals the target, and a wrong answer would hide
   its mistake behind a falsified step.
 - **A latent second-turn skill that is never tied to the check.** In a two-turn trace, turn 2
@@ -60,7 +59,7 @@ def prompt_content(problem: CountdownProblem) -> str:
 class CountdownMix:
     """What a Countdown pretraining batch is made of."""
 
-    DATA_VERSION: ClassVar[int] = 2
+    DATA_VERSION: ClassVar[int] = 1
     """Bumped when this module changes what a mix produces (it is part of the cache key)."""
 
     settings: Settings = field(default_factory=Settings)
@@ -147,18 +146,18 @@ class CountdownMix:
             if candidate.value == problem.target:
                 break
         if not tried:
-            return first.trace(problem.target)
-        steps = "|".join(c.worked(problem.target) for c in tried)
+            return first.trace
+        steps = "|".join(";".join(map(str, c.steps)) for c in tried)
         return f"{SEARCH}{steps};\\boxed{{{tried[-1].expression}}}"
 
     def example(self, encoder: ExampleEncoder, rng: random.Random, two_turn: bool) -> Example:
         problem = sample_train_problem(rng, self.settings)
         first = self.attempt(problem, rng)
         assert first is not None  # a generated problem always has chains
-        attempts = [(first.trace(problem.target), True)]
+        attempts = [(first.trace, True)]
         if two_turn:
             copy = rng.random() < self.copy_fraction
-            attempts.append((attempts[0][0] if copy else self.search(problem, first, rng), True))
+            attempts.append((first.trace if copy else self.search(problem, first, rng), True))
         return encoder.conversation(prompt_content(problem), attempts)
 
     def sample_batch(

@@ -11,7 +11,7 @@ A problem is a list of numbers and a target, shown compactly for a character-lev
 
 and answered with a boxed expression (`verifiers.countdown` recomputes it exactly):
 
-    (6*3)+7:6*3=18;18+7=25==25;\\boxed{(6*3)+7}
+    (6*3)+7:6*3=18;18+7=25;\\boxed{(6*3)+7}
 
 Problems are generated so that they are solvable: the numbers are drawn from `number_range`, and
 the target is the value of a random left-to-right expression over all of them, e.g.
@@ -132,15 +132,11 @@ class Chain:
                 text = f"({text})"
         return text
 
-    def worked(self, target: int) -> str:
-        """The steps and their check against `target`: `6*3=18;18+7=25==25` (or `!=`)."""
+    @property
+    def trace(self) -> str:
+        """The worked attempt the tiny model is taught: proposal, honest evaluation, answer."""
         steps = ";".join(str(s) for s in self.steps)
-        return f"{steps}{'==' if self.value == target else '!='}{target}"
-
-    def trace(self, target: int) -> str:
-        """The worked attempt the tiny model is taught: the proposal, its honest evaluation, the
-        check against the target, the answer: `(6*3)+7:6*3=18;18+7=25==25;\\boxed{(6*3)+7}`."""
-        return f"{self.expression}:{self.worked(target)};\\boxed{{{self.expression}}}"
+        return f"{self.expression}:{steps};\\boxed{{{self.expression}}}"
 
 
 def apply_operator(op: str, a: int, b: int) -> Fraction:
