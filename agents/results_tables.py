@@ -12,7 +12,8 @@ A table file (`docs/results/<task>_<table>.json`, or an experiment's `results.js
 
 Metric keys (`acc_t1`, `acc_t2`, `delta`, `delta_i2c`, `delta_c2i`, `change_rate`, `edit_ratio`)
 hold fractions, as `eval.jsonl` does, and are shown in percent (Δ with its interval when the row
-has `delta_ci`); any other key is shown as written. `table_from_runs` builds a table from run
+has `delta_ci`); a key `TASK.METRIC` is a metric of one of several tasks side by side (its
+interval `TASK.delta_ci`); any other key is shown as written. `table_from_runs` builds a table from run
 directories, so a new table comes from `score-env report RUNS --json docs/results/<name>.json`.
 In a Markdown file, `<!-- table: PATH[#ID] -->` ... `<!-- /table -->` marks where a table is
 rendered; `python docs/render.py` rewrites those blocks and `docs/results.md`.
@@ -58,13 +59,15 @@ def load_table(ref: str, root: Path = ROOT) -> dict[str, Any]:
 
 def _cell(key: str, row: dict[str, Any]) -> str:
     value = row.get(key, "")
-    if key not in METRIC_LABELS or not isinstance(value, (int, float)):
+    prefix, _, metric = key.rpartition(".")  # `countdown.delta`: a metric of one of several tasks
+    if metric not in METRIC_LABELS or not isinstance(value, (int, float)):
         return str(value)
-    if key != "delta":
+    if metric != "delta":
         return f"{value * 100:.1f}"
     text = _signed(value)
-    if "delta_ci" in row:
-        lo, hi = row["delta_ci"]
+    interval = f"{prefix}.delta_ci" if prefix else "delta_ci"
+    if interval in row:
+        lo, hi = row[interval]
         text += f" [{_signed(lo)}, {_signed(hi)}]"
     return text
 
@@ -137,6 +140,35 @@ def rendered_files(root: Path = ROOT) -> dict[Path, str]:
         if page.name != "results.md" or page.parent != root / "docs":
             out[page] = fill_markers(page.read_text(), root)
     return out
+
+
+def side_by_side(
+    refs: dict[str, str], title: str, about: str = "", root: Path = ROOT
+) -> dict[str, Any]:
+    """One table with a row per method and each task's Acc@t1, Acc@t2 and Δ side by side, from
+    the tables `refs` names (task name -> table ref); a method missing from a task is blank.
+    A seeded row `SCoRe (seed 0)` stands for `SCoRe`."""
+    per_task = {task: load_table(ref, root) for task, ref in refs.items()}
+    methods: dict[str, dict[str, Any]] = {}
+    for task, table in per_task.items():
+        for row in table["rows"]:
+            method = "SCoRe" if row["method"] == "SCoRe (seed 0)" else row["method"]
+            if method.startswith("SCoRe (seed"):
+                continue
+            out = methods.setdefault(method, {"method": method})
+            for key in ("acc_t1", "acc_t2", "delta", "delta_ci"):
+                if key in row:
+                    out[f"{task}.{key}"] = row[key]
+    columns = ["method"] + [f"{t}.{k}" for t in refs for k in ("acc_t1", "acc_t2", "delta")]
+    labels = {f"{t}.{k}": f"{t} {METRIC_LABELS[k]}" for t in refs for k in METRIC_LABELS}
+    return {
+        "title": title,
+        "about": about,
+        "columns": columns,
+        "labels": labels,
+        "rows": list(methods.values()),
+        "source": "agents.results_tables.side_by_side(" + repr(refs) + ")",
+    }
 
 
 def table_from_runs(

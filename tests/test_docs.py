@@ -56,3 +56,15 @@ def test_table_from_runs_reads_what_training_writes(tmp_path):
     assert row["method"] == "score" and row["delta_ci"] == [0.0, 0.2]
     assert row["command"] == "score-env train --config configs/score_arith.yaml"
     assert "| score | 50.0 | 60.0 | +10.0 [+0.0, +20.0] |" in render_table(table)
+
+
+def test_side_by_side_puts_each_task_in_its_own_columns(tmp_path):
+    from agents.results_tables import side_by_side
+
+    for task, delta in (("a", -0.04), ("b", 0.02)):
+        rows = [{"method": "SCoRe (seed 0)", "acc_t1": 0.5, "acc_t2": 0.5 + delta, "delta": delta}]
+        rows.append({"method": "SCoRe (seed 1)", "acc_t1": 0.1, "acc_t2": 0.1, "delta": 0.0})
+        (tmp_path / f"{task}.json").write_text(json.dumps({"rows": rows}))
+    table = side_by_side({"a": "a.json", "b": "b.json"}, "both", root=tmp_path)
+    assert [r["method"] for r in table["rows"]] == ["SCoRe"]  # seed 0 stands for the method
+    assert "| SCoRe | 50.0 | 46.0 | −4.0 | 50.0 | 52.0 | +2.0 |" in render_table(table)

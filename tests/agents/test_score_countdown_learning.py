@@ -24,7 +24,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from training_fixtures import scalars  # noqa: E402
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
-EASY = Settings(n_numbers=2, number_range=(1, 9), target_range=(0, 18), operators="+-", test_size=60)
+EASY = Settings(
+    n_numbers=2, number_range=(1, 9), target_range=(0, 18), operators="+-", test_size=60
+)
 EASY_KWARGS = (
     "{n_numbers: 2, number_range: [1, 9], target_range: [0, 18], operators: '+-', test_size: 60}"
 )
