@@ -24,9 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 
-import numpy as np
-
-from score_env.tasks.base import Problem, Task, TurnOutcome
+from score_env.tasks.base import Problem, ProceduralTask, TurnOutcome
 from verifiers.arith import grade
 from verifiers.verdict import Verdict
 
@@ -203,7 +201,7 @@ def held_out(level: int) -> tuple[ArithProblem, ...]:
     return tuple(seen.values())
 
 
-class ArithTask(Task):
+class ArithTask(ProceduralTask):
     """Multi-step integer arithmetic, graded exactly by `verifiers.arith`.
 
     Args:
@@ -228,7 +226,7 @@ class ArithTask(Task):
         self.split = split
 
     @cached_property
-    def _test_ids(self) -> tuple[str, ...]:
+    def test_ids(self) -> tuple[str, ...]:
         per_level = [held_out(lv) for lv in self.levels]
         return tuple(problem_id(p) for group in zip(*per_level, strict=True) for p in group)
 
@@ -236,17 +234,10 @@ class ArithTask(Task):
     def _excluded(self) -> frozenset[str]:
         return frozenset(p.expression for lv in LEVELS for p in held_out(lv))
 
-    @property
-    def problem_ids(self) -> Sequence[str]:
-        return self._test_ids if self.split == "test" else ()  # train is an endless stream
-
     def problem(self, problem_id: str) -> Problem:
         return self._as_problem(problem_from_id(problem_id))
 
-    def sample(self, rng: np.random.Generator) -> Problem:
-        if self.split == "test":
-            return super().sample(rng)
-        stream = random.Random(int(rng.integers(2**63)))
+    def draw(self, stream: random.Random) -> Problem:
         while True:
             p = sample_problem(stream, self.levels[stream.randrange(len(self.levels))])
             if p.expression not in self._excluded:

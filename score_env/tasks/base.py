@@ -7,6 +7,7 @@ and rewards lives in the env (`score_env.env`), so a new task is one small modul
 
 from __future__ import annotations
 
+import random
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -113,6 +114,31 @@ class Task(ABC):
             f"unknown problem_id {problem_id!r} for task {self.name!r}; "
             f"expected one of its {len(self.problem_ids)} ids, e.g. {list(self.problem_ids[:3])}"
         )
+
+
+class ProceduralTask(Task):
+    """A built-in task whose `train` split is an endless seeded stream and whose `test` split is
+    a fixed held-out list that the stream never draws (Arith, Countdown)."""
+
+    split: str
+
+    @property
+    @abstractmethod
+    def test_ids(self) -> Sequence[str]:
+        """The held-out test problems' ids, in a fixed order."""
+
+    @abstractmethod
+    def draw(self, stream: random.Random) -> Problem:
+        """A fresh train problem from `stream`, never a held-out one."""
+
+    @property
+    def problem_ids(self) -> Sequence[str]:
+        return self.test_ids if self.split == "test" else ()  # train is an endless stream
+
+    def sample(self, rng: np.random.Generator) -> Problem:
+        if self.split == "test":
+            return super().sample(rng)
+        return self.draw(random.Random(int(rng.integers(2**63))))
 
 
 ProblemT = TypeVar("ProblemT", bound=Problem)

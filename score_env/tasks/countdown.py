@@ -31,9 +31,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache, cached_property
 
-import numpy as np
-
-from score_env.tasks.base import Problem, Task, TurnOutcome
+from score_env.tasks.base import Problem, ProceduralTask, TurnOutcome
 from verifiers.countdown import grade_many
 from verifiers.verdict import Verdict
 
@@ -266,7 +264,7 @@ def _held_out_keys(settings: Settings) -> frozenset[tuple[tuple[int, ...], int]]
     return frozenset(p.key for p in held_out(settings))
 
 
-class CountdownTask(Task):
+class CountdownTask(ProceduralTask):
     """Countdown with a procedural train stream and a fixed held-out test set.
 
     Args:
@@ -320,20 +318,13 @@ class CountdownTask(Task):
         self.split = split
 
     @cached_property
-    def _test_ids(self) -> tuple[str, ...]:
+    def test_ids(self) -> tuple[str, ...]:
         return tuple(p.problem_id for p in held_out(self.settings))
-
-    @property
-    def problem_ids(self) -> Sequence[str]:
-        return self._test_ids if self.split == "test" else ()  # train is an endless stream
 
     def problem(self, problem_id: str) -> Problem:
         return self._as_problem(parse_problem_id(problem_id))
 
-    def sample(self, rng: np.random.Generator) -> Problem:
-        if self.split == "test":
-            return super().sample(rng)
-        stream = random.Random(int(rng.integers(2**63)))
+    def draw(self, stream: random.Random) -> Problem:
         return self._as_problem(sample_train_problem(stream, self.settings))
 
     @property
