@@ -47,12 +47,13 @@ def run(args: argparse.Namespace) -> int:
     from agents.log_setup import configure_logging
     from agents.training.config import load_config
     from agents.training.loop import train
-    from agents.training.rundir import RunLock
+    from agents.training.rundir import RunLock, is_main_launch_process
 
     config = load_config(args.config, args.overrides)
     log_file = Path(config.run.out_dir) / config.run.name / "run.log"
-    with RunLock(config.run_dir):  # a busy run directory is refused before its log is touched
-        pass
+    if is_main_launch_process():  # a busy run directory is refused before its log is touched
+        with RunLock(config.run_dir):
+            pass
     configure_logging(args.verbose, log_file)
     logging.getLogger(__name__).info("log: %s", log_file)
     result = train(config, resume=args.resume, progress=not args.no_progress)
