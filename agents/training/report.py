@@ -34,6 +34,7 @@ class RunSummary:
     metrics: dict[str, float]  # keys without the `eval/` group
     intervals: dict[str, tuple[float, float]]
     history: list[dict[str, Any]]
+    task: str = "?"  # the eval env, e.g. "Countdown" for SelfCorrect-Countdown-v0
 
 
 def load_run(run_dir: Path) -> RunSummary:
@@ -53,15 +54,23 @@ def load_run(run_dir: Path) -> RunSummary:
         metrics={k.split("/", 1)[1]: float(v) for k, v in last["metrics"].items()},
         intervals={k: (float(v[0]), float(v[1])) for k, v in last.get("intervals_95", {}).items()},
         history=history,
+        task=_task(config.get("env", {})),
     )
+
+
+def _task(env: dict[str, Any]) -> str:
+    env_id = str(env.get("eval_id") or env.get("id") or "?")
+    return env_id.removeprefix("SelfCorrect-").removesuffix("-v0")
 
 
 def format_table(runs: Sequence[RunSummary]) -> str:
     """One row per run: value and [95% interval] of each metric, in percent."""
     width = max([len(r.name) for r in runs] + [8])
     mwidth = max([len(r.method) for r in runs] + [6]) + 2
-    header = f"{'run':<{width}}  {'method':<{mwidth}}{'step':>6}{'n':>6}" + "".join(
-        f"{label:>22}" for label, _ in COLUMNS
+    twidth = max([len(r.task) for r in runs] + [4]) + 2
+    header = (
+        f"{'run':<{width}}  {'task':<{twidth}}{'method':<{mwidth}}{'step':>6}{'n':>6}"
+        + "".join(f"{label:>22}" for label, _ in COLUMNS)
     )
     lines = [header, "-" * len(header)]
     for r in runs:
@@ -71,7 +80,8 @@ def format_table(runs: Sequence[RunSummary]) -> str:
             value = _pct(r.metrics[key], signed)
             lo, hi = r.intervals.get(key, (float("nan"), float("nan")))
             cells.append(f"{value} [{_pct(lo, signed)},{_pct(hi, signed)}]".rjust(22))
-        lines.append(f"{r.name:<{width}}  {r.method:<{mwidth}}{r.step:>6}{r.n:>6}" + "".join(cells))
+        row = f"{r.name:<{width}}  {r.task:<{twidth}}{r.method:<{mwidth}}{r.step:>6}{r.n:>6}"
+        lines.append(row + "".join(cells))
     return "\n".join(lines)
 
 

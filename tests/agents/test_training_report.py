@@ -53,7 +53,8 @@ def test_report_prints_last_eval_with_intervals_and_saves_plot(
     rows = {line.split()[0]: line for line in out.splitlines() if line.endswith("]")}
     assert "45.0 [40.0,50.0]" in rows["star_arith"] and "+2.0 [-3.0,+7.0]" in rows["star_arith"]
     assert "38.0 [33.0,43.0]" in rows["base_arith"] and " star " in rows["star_arith"]
-    assert rows["base_arith"].split()[1] == "base"  # no updates: the starting model
+    assert rows["base_arith"].split()[2] == "base"  # no updates: the starting model
+    assert out.splitlines()[0].split()[:3] == ["run", "task", "method"]
     assert "skipped" in out and "empty" in out
     png = (tmp_path / "acc.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
