@@ -168,7 +168,7 @@ def test_a_partial_last_eval_line_is_skipped_by_resume_and_report(
         assert main(["report", str(run), "--plot", str(tmp_path / "acc.png")]) == 0
     assert f"{history}: skipping line {lines}" in caplog.text
     table = capsys.readouterr().out
-    assert table.splitlines()[2].split()[:3] == ["base", "training_fixtures:GOLD_SFT", "4"]
+    assert table.splitlines()[2].split()[:4] == ["base", "Arith", "training_fixtures:GOLD_SFT", "4"]
     _resume(model_dir, run)
     assert [r["step"] for r in read_history(run)] == [0, 2, 4, 6]
     # a broken line that is not the last is not a crash's trace: an error naming file and line
