@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     from agents.training.rundir import RunLock, is_main_launch_process
 
     config = load_config(args.config, args.overrides)
-    log_file = Path(config.run.out_dir) / config.run.name / "run.log"
+    log_file = config.run_dir / "run.log"
     if is_main_launch_process():  # a busy run directory is refused before its log is touched
         with RunLock(config.run_dir):
             pass

@@ -1,7 +1,7 @@
 """`ensure_tiny_model()`: the pretrained tiny model's directory, trained once and cached.
 
 The cache lives under `$SCORE_ENV_CACHE` (default `~/.cache/score_env`), in `tiny/arith-<hash>/`
-where the hash covers the pretraining config and DATA_VERSION, so a changed recipe retrains instead
+where the hash covers the pretraining config and its corpus's DATA_VERSION, so a changed recipe retrains instead
 of reusing a stale model. A file lock makes concurrent callers wait for one build instead of
 training side by side on a shared CPU. The directory is a standard Hugging Face model directory
 (`AutoModelForCausalLM` / `AutoTokenizer.from_pretrained` load it) plus `pretrain.json` (config,
@@ -30,7 +30,6 @@ from agents.tiny.pretrain import PretrainConfig, pretrain
 
 logger = logging.getLogger(__name__)
 
-DATA_VERSION = 1  # bump when agents.tiny.data or the tokenizer changes an Arith config's tokens
 TINY_SAMPLING = SamplingConfig(max_new_tokens=96)  # temperature 1: the RL sampling distribution
 
 
@@ -56,7 +55,7 @@ def _hashed_fields(config: dict[str, Any]) -> dict[str, Any]:
 def data_version(config: PretrainConfig) -> int:
     """The version of the code that turns the config's mix into tokens (each corpus has its own,
     so a change to one retrains only its models)."""
-    return config.mix.DATA_VERSION if isinstance(config.mix, CountdownMix) else DATA_VERSION
+    return config.mix.DATA_VERSION
 
 
 def config_hash(config: PretrainConfig) -> str:
@@ -67,8 +66,7 @@ def config_hash(config: PretrainConfig) -> str:
 
 def tiny_model_dir(config: PretrainConfig | None = None, cache_dir: Path | None = None) -> Path:
     config = config or TINY_RECIPE
-    task = "countdown" if isinstance(config.mix, CountdownMix) else "arith"
-    return Path(cache_dir or cache_root()) / "tiny" / f"{task}-{config_hash(config)}"
+    return Path(cache_dir or cache_root()) / "tiny" / f"{config.mix.task}-{config_hash(config)}"
 
 
 def _cycle(

@@ -33,7 +33,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from agents.tiny.data import Example, ExampleEncoder, Grader
+from agents.tiny.data import Example, ExampleEncoder, Grader, fill_batch
 from score_env.tasks.countdown import (
     COUNTDOWN_CORRECTION_INSTRUCTION,
     Chain,
@@ -59,6 +59,8 @@ def prompt_content(problem: CountdownProblem) -> str:
 class CountdownMix:
     """What a Countdown pretraining batch is made of."""
 
+    task: ClassVar[str] = "countdown"
+    """The built-in task, the prefix of the model's cache directory."""
     DATA_VERSION: ClassVar[int] = 1
     """Bumped when this module changes what a mix produces (it is part of the cache key)."""
 
@@ -125,9 +127,10 @@ class CountdownMix:
 
     def search(self, problem: CountdownProblem, first: Chain, rng: random.Random) -> str:
         """Turn 2 when it does not repeat turn 1: `try:`, then up to `search_size` candidates with
-        turn 1's numbers in turn 1's order and other operators, evaluated honestly, stopping at the
-        first that reaches the target; the last one tried is boxed. Those that keep turn 1's first step come first (one
-        operation each, on the value turn 1 wrote), in a random order, then the rest.
+        turn 1's numbers in turn 1's order and other operators, evaluated honestly, stopping at
+        the first that reaches the target; the last one tried is boxed. Those that keep turn 1's
+        first step come first (one operation each, on the value turn 1 wrote), in a random
+        order, then the rest.
 
         This uses the first attempt, and each candidate costs an evaluation, where solving is a
         search over every order and operator. Whether a search happens does not depend on turn
@@ -165,12 +168,7 @@ class CountdownMix:
     ) -> list[Example]:
         """About `tokens` tokens of examples, all one-turn or all two-turn (little padding)."""
         two_turn = rng.random() < self.two_turn_fraction
-        batch: list[Example] = []
-        total = 0
-        while total < tokens:
-            batch.append(self.example(encoder, rng, two_turn))
-            total += len(batch[-1].input_ids)
-        return batch
+        return fill_batch(tokens, lambda: self.example(encoder, rng, two_turn))
 
     def heldout(self, n: int) -> dict[str, list[tuple[str, Grader]]]:
         """The first `n` held-out test puzzles, as (prompt content, grader), in one group."""

@@ -22,7 +22,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, ClassVar
 
 from transformers import PreTrainedTokenizerBase
 
@@ -185,6 +185,11 @@ class ExampleEncoder:
 class DataMix:
     """What a pretraining batch is made of."""
 
+    task: ClassVar[str] = "arith"
+    """The built-in task, the prefix of the model's cache directory."""
+    DATA_VERSION: ClassVar[int] = 1
+    """Bumped when this module or the tokenizer changes what a mix produces (in the cache key)."""
+
     levels: tuple[int, ...] = (1, 2)
     """Arith levels, mixed uniformly. With L1-L2 the default recipe lands inside the 30-70% band
     (docs/results.md); evaluate the tiny model with the env's `level=[1, 2]`."""
@@ -232,21 +237,28 @@ class DataMix:
         }
 
 
+def fill_batch(tokens: int, make: Callable[[], Example]) -> list[Example]:
+    """Examples from `make` until they hold about `tokens` tokens (every corpus's batch size)."""
+    batch: list[Example] = []
+    total = 0
+    while total < tokens:
+        batch.append(make())
+        total += len(batch[-1].input_ids)
+    return batch
+
+
 def sample_batch(
     encoder: ExampleEncoder, mix: DataMix, rng: random.Random, tokens: int
 ) -> list[Example]:
     """About `tokens` tokens of examples, all one-turn or all two-turn (little padding)."""
     two_turn = rng.random() < mix.two_turn_fraction
-    batch: list[Example] = []
-    total = 0
-    while total < tokens:
+
+    def make() -> Example:
         problem = sample_train_problem(rng, mix.levels)
         if not two_turn:
-            example = encoder.one_turn(problem)
-        elif rng.random() < mix.gold_first_fraction:
-            example = encoder.two_turn(problem, problem.solution)
-        else:
-            example = encoder.two_turn(problem, corrupted_solution(problem, rng))
-        batch.append(example)
-        total += len(example.input_ids)
-    return batch
+            return encoder.one_turn(problem)
+        if rng.random() < mix.gold_first_fraction:
+            return encoder.two_turn(problem, problem.solution)
+        return encoder.two_turn(problem, corrupted_solution(problem, rng))
+
+    return fill_batch(tokens, make)
