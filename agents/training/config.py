@@ -15,6 +15,7 @@ was expected. The resolved config (every field, defaults included) is saved with
 from __future__ import annotations
 
 import dataclasses
+import enum
 import math
 import os
 import types
@@ -350,6 +351,10 @@ def _coerce(value: Any, hint: Any, name: str) -> Any:
             except ValueError:
                 continue
         raise ValueError(f"{name}={value!r} is invalid: expected {hint}")
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        choices = [member.value for member in hint]
+        _check(value in choices, name, value, f"one of {choices}")
+        return hint(value)
     if hint is type(None):
         _check(value is None, name, value, "null")
         return None
@@ -391,4 +396,6 @@ def _plain(value: Any) -> Any:
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
+    if isinstance(value, enum.Enum):
+        return value.value
     return value

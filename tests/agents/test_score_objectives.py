@@ -9,21 +9,23 @@ from __future__ import annotations
 import pytest
 import torch
 
+from agents.methods.score.config import KLPenalty, ScoreConfig
 from agents.methods.score.objectives import (
-    Coefficients,
-    KLPenalty,
-    Objective,
+    Phase,
     TurnTerms,
     kl_loss,
-    kl_weights,
     leave_one_out_baseline,
+    phase_at,
     reinforce_loss,
     score_objective,
     sequence_kl,
     shaping_bonus,
 )
 
-COEF = Coefficients(second_turn_kl_coef=0.1, first_turn_kl_coef=0.5, bonus_coef=2.0)  # β1, β2, α
+STAGE_I = Phase.stage_one(beta1=0.1, beta2=0.5)  # Eq. 3
+STAGE_II = Phase.stage_two(beta1=0.1, alpha=2.0)  # Eq. 4
+SINGLE_TURN = Phase.single_turn(beta1=0.1)  # Table 4, w/o multi-turn training
+ALL = torch.ones(4, dtype=torch.bool)  # every first attempt sampled from π_θ
 K = 2
 
 
@@ -98,7 +100,7 @@ def test_reinforce_loss_and_gradient_by_hand() -> None:
 
 def test_stage_one_eq3_by_hand() -> None:
     turn1, turn2 = _turns()
-    out = score_objective(Objective.STAGE_I, turn1, turn2, COEF, K)
+    out = score_objective(STAGE_I, turn1, turn2, K)
     # R1 = −β2·KL1 = −0.5·[0.5, 1, 0, −1]; R2 = r2 − β1·KL2 = [1−0.1, 1−0, 0−0.2, 0−0]
     assert out.return_t1.tolist() == pytest.approx([-0.25, -0.5, 0.0, 0.5])
     assert out.return_t2.tolist() == pytest.approx([0.9, 1.0, -0.2, 0.0])
@@ -115,7 +117,7 @@ def test_stage_one_eq3_by_hand() -> None:
 
 def test_stage_two_eq4_by_hand() -> None:
     turn1, turn2 = _turns()
-    out = score_objective(Objective.STAGE_II, turn1, turn2, COEF, K)
+    out = score_objective(STAGE_II, turn1, turn2, K)
     # R1 = r1 − β1·KL1 = [0−0.05, 1−0.1, 1−0, 0+0.1]
     assert out.return_t1.tolist() == pytest.approx([-0.05, 0.9, 1.0, 0.1])
     # R2 = r2 + α(r2−r1) − β1·KL2 = [1+2−0.1, 1+0−0, 0−2−0.2, 0+0−0]
@@ -131,7 +133,7 @@ def test_stage_two_eq4_by_hand() -> None:
 def test_stage_two_drops_turn1_gradient_of_base_model_first_attempts() -> None:
     turn1, turn2 = _turns()
     off_policy = torch.tensor([True, False, True, True])  # sample 1's y1 came from the base model
-    out = score_objective(Objective.STAGE_II, turn1, turn2, COEF, K, train_turn1=off_policy)
+    out = score_objective(STAGE_II, turn1, turn2, K, trains_turn1=off_policy)
     # A1[1] zeroed: −¼·(2.85 + 0 − 0.9 + 2.7) − 0.475 = −1.1625 − 0.475
     assert out.advantage_t1.tolist() == pytest.approx([-0.95, 0.0, 0.9, -0.9])
     assert out.loss.item() == pytest.approx(-1.6375)
@@ -139,7 +141,7 @@ def test_stage_two_drops_turn1_gradient_of_base_model_first_attempts() -> None:
 
 def test_single_turn_ablation_trains_only_the_first_attempt() -> None:
     turn1, turn2 = _turns()
-    out = score_objective(Objective.SINGLE_TURN, turn1, turn2, COEF, K)
+    out = score_objective(SINGLE_TURN, turn1, turn2, K)
     assert out.advantage_t2.tolist() == [0.0, 0.0, 0.0, 0.0]
     assert out.loss.item() == pytest.approx(-0.925)
     out.loss.backward()
@@ -149,15 +151,34 @@ def test_single_turn_ablation_trains_only_the_first_attempt() -> None:
 
 def test_alpha_zero_is_plain_two_turn_reinforce() -> None:
     turn1, turn2 = _turns()
-    out = score_objective(Objective.STAGE_II, turn1, turn2, COEF._replace(bonus_coef=0.0), K)
+    out = score_objective(Phase.stage_two(beta1=0.1, alpha=0.0), turn1, turn2, K)
     # R2 = r2 − β1·KL2 = [0.9, 1.0, −0.2, 0.0]
     assert out.return_t2.tolist() == pytest.approx([0.9, 1.0, -0.2, 0.0])
 
 
-def test_kl_weights_follow_eqs_2_to_4() -> None:
-    assert kl_weights(Objective.STAGE_I, COEF) == (0.5, 0.1)  # β2 on turn 1, β1 on turn 2
-    assert kl_weights(Objective.STAGE_II, COEF) == (0.1, 0.1)  # β1 on both
-    assert kl_weights(Objective.SINGLE_TURN, COEF) == (0.1, 0.0)  # turn 2 untrained
+def test_phase_at_maps_each_config_to_its_equation() -> None:
+    config = ScoreConfig(
+        stage_one_steps=2, second_turn_kl_coef=0.1, first_turn_kl_coef=0.5, bonus_coef=2.0
+    )
+    assert [phase_at(config, s) for s in range(4)] == [STAGE_I] * 2 + [STAGE_II] * 2
+    assert STAGE_I.kl_coefs == (0.5, 0.1)  # β2 on turn 1, β1 on turn 2 (Eq. 3)
+    assert STAGE_II.kl_coefs == (0.1, 0.1)  # β1 on both (Eq. 4)
+    assert SINGLE_TURN.kl_coefs == (0.1, 0.0)  # turn 2 untrained
+    assert not SINGLE_TURN.trains_turn2
+    single = ScoreConfig(stage_one_steps=0, stage_two_update="single_turn", bonus_coef=2.0)
+    assert phase_at(single, 0) == Phase.single_turn(beta1=0.01)
+    star = phase_at(ScoreConfig(stage_one_steps=0, stage_two_update="star"), 0)
+    assert star.star and star.stage == 2
+    loss = phase_at(ScoreConfig(kl_penalty="loss"), 0)  # type: ignore[arg-type]
+    assert loss.kl_penalty is KLPenalty.LOSS
+
+
+def test_phase_rewards_follow_eqs_3_and_4() -> None:
+    r1, r2 = torch.tensor([0.0, 1.0, 1.0, 0.0]), torch.tensor([1.0, 1.0, 0.0, 0.0])
+    assert [x.tolist() for x in STAGE_I.rewards(r1, r2)] == [[0, 0, 0, 0], [1, 1, 0, 0]]
+    # r2 + α(r2 − r1) with α = 2: i→c 3, c→c 1, c→i −2, i→i 0
+    assert [x.tolist() for x in STAGE_II.rewards(r1, r2)] == [[0, 1, 1, 0], [3, 1, -2, 0]]
+    assert [x.tolist() for x in SINGLE_TURN.rewards(r1, r2)] == [[0, 1, 1, 0], [0, 0, 0, 0]]
 
 
 def test_kl_as_a_loss_term_by_hand() -> None:
@@ -165,7 +186,7 @@ def test_kl_as_a_loss_term_by_hand() -> None:
     # k3(ρ) = e^ρ − 1 − ρ with ρ = log π_ref − log π per token:
     # turn 1: ρ rows [−0.5, 0], [0, −1], [0, masked], [1, 0] -> Σ k3 = [0.106531, 0.367879, 0, 0.718282]
     # turn 2: ρ rows [−1, 0], [0, 0], [0, −2], [0, 0]      -> Σ k3 = [0.367879, 0, 1.135335, 0]
-    got = kl_loss(Objective.STAGE_I, turn1, turn2, COEF)
+    got = kl_loss(STAGE_I, turn1, turn2, ALL)
     # (1/4)·(β2·1.192692 + β1·1.503214) = (0.596346 + 0.150321) / 4
     assert got.item() == pytest.approx(0.186667, abs=1e-6)
     got.backward()
@@ -177,7 +198,7 @@ def test_kl_as_a_loss_term_by_hand() -> None:
 
 def test_stage_one_with_kl_in_the_loss_by_hand() -> None:
     turn1, turn2 = _turns()
-    out = score_objective(Objective.STAGE_I, turn1, turn2, COEF, K, kl_penalty=KLPenalty.LOSS)
+    out = score_objective(Phase.stage_one(0.1, 0.5, KLPenalty.LOSS), turn1, turn2, K)
     # The returns carry no KL: R1 = 0, R2 = r2 = [1, 1, 0, 0]; each pair agrees, so A = 0 and
     # the loss is the KL term alone.
     assert out.return_t1.tolist() == [0.0, 0.0, 0.0, 0.0]
@@ -189,7 +210,7 @@ def test_stage_one_with_kl_in_the_loss_by_hand() -> None:
 def test_kl_loss_skips_first_attempts_from_the_base_model() -> None:
     turn1, turn2 = _turns()
     off_policy = torch.tensor([True, True, True, False])  # row 3's y1 came from the base model
-    got = kl_loss(Objective.STAGE_II, turn1, turn2, COEF, off_policy)
+    got = kl_loss(STAGE_II, turn1, turn2, off_policy)
     # β1·(0.106531 + 0.367879 + 0 + 0) + β1·1.503214, over 4 rows
     assert got.item() == pytest.approx(0.1 * (0.474410 + 1.503214) / 4, abs=1e-6)
 
@@ -199,5 +220,7 @@ def test_one_bonus_function_and_a_removed_name_points_to_its_replacement() -> No
     from score_env.wrappers import progress_bonus
 
     assert shaping_bonus is progress_bonus  # the env wrappers and the trainer share it
-    with pytest.raises(AttributeError, match="leave_one_out_baseline"):
+    with pytest.raises(ImportError, match="leave_one_out_baseline"):
         _ = score.BASELINE
+    with pytest.raises(ImportError, match="Phase"):
+        from agents.methods.score import Objective  # noqa: F401

@@ -12,13 +12,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from agents.methods.score.objectives import (
-    Coefficients,
-    KLPenalty,
-    Objective,
-    TurnTerms,
-    score_objective,
-)
+from agents.methods.score.config import KLPenalty
+from agents.methods.score.objectives import Phase, TurnTerms, score_objective
 
 N, K, GROUP = 6, 6, 8
 ANSWERS = torch.arange(N)
@@ -49,13 +44,7 @@ def _exact(policy: ToyPolicy, ref: ToyPolicy) -> tuple[float, float, float]:
     return r1.item(), r2.item(), kl1.item()
 
 
-def _train(
-    objective: Objective,
-    coef: Coefficients,
-    steps: int,
-    seed: int = 0,
-    kl_penalty: KLPenalty = KLPenalty.REWARD,
-) -> tuple[list[float], list[float]]:
+def _train(phase: Phase, steps: int, seed: int = 0) -> tuple[list[float], list[float]]:
     torch.manual_seed(seed)
     policy, ref = ToyPolicy(seed), ToyPolicy(seed)
     ref.requires_grad_(False)
@@ -76,7 +65,7 @@ def _train(
         ones = torch.ones_like(lp1)
         turn1 = TurnTerms(lp1, ref1, ones, (a1 == ANSWERS[x]).float())
         turn2 = TurnTerms(lp2, ref2, ones, (a2 == ANSWERS[x]).float())
-        out = score_objective(objective, turn1, turn2, coef, GROUP, kl_penalty=kl_penalty)
+        out = score_objective(phase, turn1, turn2, GROUP)
         opt.zero_grad()
         out.loss.backward()
         opt.step()
@@ -84,30 +73,28 @@ def _train(
 
 
 def test_stage_one_raises_turn2_reward_while_turn1_stays_near_the_reference() -> None:
-    strong = Coefficients(second_turn_kl_coef=0.01, first_turn_kl_coef=1.0, bonus_coef=10.0)
-    (r1_0, r2_0, _), (r1, r2, kl1) = _train(Objective.STAGE_I, strong, steps=150)
+    strong = Phase.stage_one(beta1=0.01, beta2=1.0)
+    (r1_0, r2_0, _), (r1, r2, kl1) = _train(strong, steps=150)
     assert r2 > r2_0 + 0.4, (r2_0, r2)  # turn 2 learned to answer
     assert kl1 < 0.1, kl1  # turn 1 held close to the base model (β2, Eq. 3)
     assert abs(r1 - r1_0) < 0.1, (r1_0, r1)  # ... so its accuracy barely moved
     # Without β2 the shared parameters drag turn 1 along: its KL grows several times larger.
-    free = strong._replace(first_turn_kl_coef=0.0)
-    _, (_, r2_free, kl1_free) = _train(Objective.STAGE_I, free, steps=150)
+    free = Phase.stage_one(beta1=0.01, beta2=0.0)
+    _, (_, r2_free, kl1_free) = _train(free, steps=150)
     assert kl1_free > 3 * kl1, (kl1_free, kl1)
 
 
 def test_stage_one_with_the_kl_as_a_loss_term_learns_and_holds_turn1() -> None:
-    strong = Coefficients(second_turn_kl_coef=0.01, first_turn_kl_coef=1.0, bonus_coef=10.0)
-    (r1_0, r2_0, _), (r1, r2, kl1) = _train(
-        Objective.STAGE_I, strong, steps=150, kl_penalty=KLPenalty.LOSS
-    )
+    strong = Phase.stage_one(beta1=0.01, beta2=1.0, kl_penalty=KLPenalty.LOSS)
+    (r1_0, r2_0, _), (r1, r2, kl1) = _train(strong, steps=150)
     assert r2 > r2_0 + 0.4, (r2_0, r2)
     assert kl1 < 0.1, kl1
     assert abs(r1 - r1_0) < 0.1, (r1_0, r1)
 
 
 def test_stage_two_learns_to_correct() -> None:
-    coef = Coefficients()  # Table 5: β1=0.01, α=10
-    (r1_0, r2_0, _), (r1, r2, _) = _train(Objective.STAGE_II, coef, steps=150)
+    table5 = Phase.stage_two(beta1=0.01, alpha=10.0)  # Table 5
+    (r1_0, r2_0, _), (r1, r2, _) = _train(table5, steps=150)
     assert r2 > r2_0 + 0.4, (r2_0, r2)
     assert r1 > r1_0, (r1_0, r1)  # Stage II trains turn 1 for reward too
     assert r2 > r1, (r1, r2)  # positive Δ(t1, t2)

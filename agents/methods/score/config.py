@@ -16,12 +16,17 @@ Table 4 is one field away from the default:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
-
-from agents.methods.score.objectives import Coefficients, KLPenalty
+from enum import Enum
+from typing import Literal, get_args
 
 StageTwoUpdate = Literal["reinforce", "single_turn", "star"]
-KLPlacement = Literal["reward", "loss"]  # values of objectives.KLPenalty
+
+
+class KLPenalty(str, Enum):
+    """Where the KL against π_ref enters: the return (Eq. 2 as written) or the loss (k3 term)."""
+
+    REWARD = "reward"
+    LOSS = "loss"
 
 
 def _check(ok: bool, name: str, value: object, expected: str) -> None:
@@ -49,7 +54,7 @@ class ScoreConfig:
     multi-turn training"), `star` (filtered SFT on i->c traces: "STaR instead of REINFORCE")."""
     star_keep_correct: bool = False
     """With `stage_two_update: star`, also keep c->c traces (the D+ variant)."""
-    kl_penalty: KLPlacement = "reward"
+    kl_penalty: KLPenalty = KLPenalty.REWARD
     """Where the KL terms go: `reward` folds β·KL into each turn's return (Eq. 2 as written,
     a score-function estimate); `loss` adds the differentiable `β·Σ_t k3` term instead, which
     acts on each sampled token directly (see `objectives`)."""
@@ -71,7 +76,7 @@ class ScoreConfig:
             value = getattr(self, name)
             _check(value >= 0, name, value, "a float >= 0")
         _check(
-            self.stage_two_update in ("reinforce", "single_turn", "star"),
+            self.stage_two_update in get_args(StageTwoUpdate),
             "stage_two_update",
             self.stage_two_update,
             "'reinforce', 'single_turn' or 'star'",
@@ -82,17 +87,10 @@ class ScoreConfig:
             self.kl_penalty,
             "'reward' (β·KL in the return, Eq. 2) or 'loss' (a differentiable k3 term)",
         )
+        object.__setattr__(self, "kl_penalty", KLPenalty(self.kl_penalty))
         _check(
             0.0 <= self.base_first_attempt_fraction < 1.0,
             "base_first_attempt_fraction",
             self.base_first_attempt_fraction,
             "a float in [0, 1)",
-        )
-
-    @property
-    def coefficients(self) -> Coefficients:
-        return Coefficients(
-            second_turn_kl_coef=self.second_turn_kl_coef,  # β1
-            first_turn_kl_coef=self.first_turn_kl_coef,  # β2
-            bonus_coef=self.bonus_coef,  # α
         )

@@ -2,8 +2,8 @@
 
 Nothing here knows about models, environments or optimisers: a trainer computes per-token log
 probabilities of both turns under the policy and the frozen reference, the verifier's rewards, and
-hands them in; these functions return the scalar loss to minimise. Keeping them pure lets the tests
-check every term against a hand calculation on tiny tensors.
+hands them in with the `Phase` of this update; these functions return the scalar loss to minimise.
+Keeping them pure lets the tests check every term against a hand calculation on tiny tensors.
 
 The pieces, each tied to its equation:
 
@@ -26,52 +26,101 @@ The pieces, each tied to its equation:
   estimate above), or it is a differentiable loss term `β·Σ_t k3_t` with
   `k3_t = e^{ρ_t} − 1 − ρ_t`, `ρ_t = log π_ref(y_t|·) − log π(y_t|·)` (`"loss"`, as GRPO does).
   Both pull π toward π_ref; the loss form acts on every sampled token directly instead of
-  through a sequence-level advantage. Each turn's KL weight under each objective is in
-  `kl_weights`, the one table both placements read.
+  through a sequence-level advantage.
+
+Which of these an update uses is one frozen `Phase`: its rewards, its two KL weights, whether turn
+2 trains, and where the KL goes. `Phase.stage_one`, `Phase.stage_two` and `Phase.single_turn` build
+the paper's three; `phase_at` picks one per step from the config.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from enum import Enum
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import torch
 from torch import Tensor
 
+from agents.methods.score.config import KLPenalty, ScoreConfig
 from agents.policy.scoring import kl_per_sequence
 from score_env.wrappers import progress_bonus as shaping_bonus  # Eq. 4: α·(r̂(y2) − r̂(y1))
 
-_REMOVED = {"BASELINE": "leave_one_out_baseline (the only baseline: the string named no switch)"}
+_REMOVED = {
+    "BASELINE": "leave_one_out_baseline (the only baseline: the string named no switch)",
+    "Objective": "Phase (Phase.stage_one / stage_two / single_turn, or phase_at(config, step))",
+    "Coefficients": "ScoreConfig's fields; phase_at(config, step) makes them a Phase (kl_coefs, bonus_coef)",
+    "kl_weights": "Phase.kl_coefs",
+}
 
 
 def __getattr__(name: str) -> object:
-    if name in _REMOVED:
-        raise AttributeError(f"{__name__}.{name} was removed; use {_REMOVED[name]}")
+    if name in _REMOVED:  # ImportError, so that `from ... import name` shows this message too
+        raise ImportError(f"{__name__}.{name} was removed; use {_REMOVED[name]}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-class Objective(str, Enum):
-    """Which return each turn gets: the one dispatch point for SCoRe's variants."""
+@dataclass(frozen=True)
+class Phase:
+    """Everything one update does: the returns it pays, the KL it charges, the turns it trains.
 
-    STAGE_I = "stage_i"  # Eq. 3
-    STAGE_II = "stage_ii"  # Eq. 4
-    SINGLE_TURN = "single_turn"  # Table 4 ablation "w/o multi-turn training": Eq. 2 on turn 1 only
+    R1 = `turn1_reward`·r̂(y1) and R2 = r̂(y2) + α·(r̂(y2) − r̂(y1)) (R2 = 0 when turn 2 does not
+    train), then minus (β_1st, β_2nd)·KL = `kl_coefs` per turn, in the return or in the loss
+    (`kl_penalty`). `star` marks the Table 4 ablation that replaces REINFORCE by filtered SFT on
+    i→c traces (the trainer reads it; the functions here never see such a phase).
+    """
+
+    name: str
+    stage: int  # 1 (Eq. 3) or 2 (Eq. 4 and its Table 4 ablations)
+    turn1_reward: float  # weight of r̂(y1) in R1: 0 in Stage I (Eq. 3), 1 after
+    bonus_coef: float  # α, Eq. 4 (0 outside Stage II)
+    kl_coefs: tuple[float, float]  # KL weight on (turn 1, turn 2)
+    trains_turn2: bool = True
+    kl_penalty: KLPenalty = KLPenalty.REWARD
+    star: bool = False
+
+    @classmethod
+    def stage_one(
+        cls, beta1: float, beta2: float, kl_penalty: KLPenalty = KLPenalty.REWARD
+    ) -> Phase:
+        """Eq. 3: turn 1 earns nothing and is held at π_ref by β2; turn 2 earns r̂(y2), KL β1."""
+        return cls("stage_i", 1, 0.0, 0.0, (beta2, beta1), kl_penalty=KLPenalty(kl_penalty))
+
+    @classmethod
+    def stage_two(
+        cls,
+        beta1: float,
+        alpha: float,
+        kl_penalty: KLPenalty = KLPenalty.REWARD,
+        star: bool = False,
+    ) -> Phase:
+        """Eq. 4 with γ = 0: turn 1 earns r̂(y1), turn 2 r̂(y2) + α·(r̂(y2) − r̂(y1)); β1 on both."""
+        name = "star" if star else "stage_ii"
+        return cls(name, 2, 1.0, alpha, (beta1, beta1), kl_penalty=KLPenalty(kl_penalty), star=star)
+
+    @classmethod
+    def single_turn(cls, beta1: float, kl_penalty: KLPenalty = KLPenalty.REWARD) -> Phase:
+        """Table 4, "w/o multi-turn training": Eq. 2 on the first attempt; turn 2 untrained."""
+        return cls("single_turn", 2, 1.0, 0.0, (beta1, 0.0), False, KLPenalty(kl_penalty))
+
+    def rewards(self, r1: Tensor, r2: Tensor) -> tuple[Tensor, Tensor]:
+        """Each turn's reward before the KL term: (R1, R2) of this phase's equation."""
+        shaped = r2 + shaping_bonus(r1, r2, self.bonus_coef)
+        return self.turn1_reward * r1, shaped if self.trains_turn2 else torch.zeros_like(r2)
 
 
-class KLPenalty(str, Enum):
-    """Where the KL against π_ref enters: the return (Eq. 2 as written) or the loss (k3 term)."""
+def phase_at(config: ScoreConfig, step: int) -> Phase:
+    """What update `step` makes: the one dispatch point for SCoRe and its Table 4 ablations.
 
-    REWARD = "reward"
-    LOSS = "loss"
-
-
-class Coefficients(NamedTuple):
-    """The paper's coefficients (Table 5), named as in the text with the symbol beside them."""
-
-    second_turn_kl_coef: float = 0.01  # β1, Eqs. 3-4: KL weight on every turn Stage II trains
-    first_turn_kl_coef: float = 0.1  # β2, Eq. 3: Stage I's strong KL on turn 1 (0.25 for code)
-    bonus_coef: float = 10.0  # α, Eq. 4: shaping bonus α·(r̂(y2) − r̂(y1))
+    Steps `0 .. stage_one_steps-1` are Stage I (Eq. 3); the rest are Stage II (Eq. 4), or the
+    ablation `stage_two_update` names.
+    """
+    beta1, beta2, alpha = config.second_turn_kl_coef, config.first_turn_kl_coef, config.bonus_coef
+    kl = config.kl_penalty
+    if step < config.stage_one_steps:
+        return Phase.stage_one(beta1, beta2, kl)
+    if config.stage_two_update == "single_turn":
+        return Phase.single_turn(beta1, kl)
+    return Phase.stage_two(beta1, alpha, kl, star=config.stage_two_update == "star")
 
 
 class TurnTerms(NamedTuple):
@@ -144,132 +193,74 @@ def reinforce_loss(logprobs: Tensor, mask: Tensor, advantages: Tensor) -> Tensor
     return -(advantages.detach() * (logprobs * mask).sum(dim=-1)).mean()
 
 
-def kl_weights(objective: Objective, c: Coefficients) -> tuple[float, float]:
-    """The KL weight on (turn 1, turn 2) under `objective`.
-
-    Eq. 3 (Stage I): β2 on turn 1, β1 on turn 2. Eq. 4 (Stage II): β1 on both. Eq. 2 on the first
-    attempt only (single-turn ablation): β1 on turn 1, turn 2 untrained.
-    """
-    objective = Objective(objective)
-    if objective is Objective.STAGE_I:
-        return c.first_turn_kl_coef, c.second_turn_kl_coef
-    if objective is Objective.STAGE_II:
-        return c.second_turn_kl_coef, c.second_turn_kl_coef
-    return c.second_turn_kl_coef, 0.0
-
-
-def _stage_one_rewards(t1: TurnTerms, t2: TurnTerms, c: Coefficients) -> tuple[Tensor, Tensor]:
-    """Eq. 3: turn 1 earns nothing (it is only held near π_ref); turn 2 earns r̂(y2)."""
-    return torch.zeros_like(t1.reward), t2.reward
-
-
-def _stage_two_rewards(t1: TurnTerms, t2: TurnTerms, c: Coefficients) -> tuple[Tensor, Tensor]:
-    """Eq. 4 with γ = 0: turn 1 earns r̂(y1); turn 2 earns r̂(y2) + α·(r̂(y2) − r̂(y1))."""
-    return t1.reward, t2.reward + shaping_bonus(t1.reward, t2.reward, c.bonus_coef)
-
-
-def _single_turn_rewards(t1: TurnTerms, t2: TurnTerms, c: Coefficients) -> tuple[Tensor, Tensor]:
-    """Eq. 2 on the first attempt alone (Table 4, "w/o multi-turn training"); turn 2 untrained."""
-    return t1.reward, torch.zeros_like(t2.reward)
-
-
-_REWARDS: dict[Objective, Callable[..., tuple[Tensor, Tensor]]] = {
-    Objective.STAGE_I: _stage_one_rewards,
-    Objective.STAGE_II: _stage_two_rewards,
-    Objective.SINGLE_TURN: _single_turn_rewards,
-}
-_TRAINS_TURN_2 = {Objective.STAGE_I: True, Objective.STAGE_II: True, Objective.SINGLE_TURN: False}
-
-
 def turn_advantages(
-    objective: Objective,
-    turn1: TurnTerms,
-    turn2: TurnTerms,
-    coefficients: Coefficients,
-    group_size: int,
-    train_turn1: Tensor | None = None,
-    kl_penalty: KLPenalty = KLPenalty.REWARD,
+    phase: Phase, turn1: TurnTerms, turn2: TurnTerms, group_size: int, trains_turn1: Tensor
 ) -> Advantages:
-    """Each turn's return and leave-one-out advantage under `objective` (the dispatch point).
+    """Each turn's return and leave-one-out advantage under `phase` (Eqs. 2-4).
 
-    Samples are grouped k = `group_size` per prompt, contiguous. `train_turn1` [B] (bool) drops the
-    turn-1 policy-gradient term where a first attempt was not sampled from π_θ: Stage II may mix in
-    first attempts from the base model (section 5), and those are off-policy for turn 1; their
-    second attempts are still on-policy and trained. Computed without gradient, so a trainer can
-    take the advantages of a whole batch and then back-propagate `reinforce_loss` micro-batch by
-    micro-batch.
+    Samples are grouped k = `group_size` per prompt, contiguous. `trains_turn1` [B] (bool) drops
+    the turn-1 policy-gradient term where a first attempt was not sampled from π_θ: Stage II may
+    mix in first attempts from the base model (section 5), and those are off-policy for turn 1;
+    their second attempts are still on-policy and trained. Computed without gradient, so a trainer
+    can take the advantages of a whole batch (the baseline needs every sample of a group) and then
+    back-propagate `objective_loss` micro-batch by micro-batch.
     """
-    objective = Objective(objective)
     with torch.no_grad():
         kl1 = sequence_kl(turn1.logprobs, turn1.ref_logprobs, turn1.mask)
         kl2 = sequence_kl(turn2.logprobs, turn2.ref_logprobs, turn2.mask)
-        return_t1, return_t2 = _REWARDS[objective](turn1, turn2, coefficients)
-        if KLPenalty(kl_penalty) is KLPenalty.REWARD:  # Eq. 2: R = r − β·KL
-            w1, w2 = kl_weights(objective, coefficients)
+        return_t1, return_t2 = phase.rewards(turn1.reward, turn2.reward)
+        if phase.kl_penalty is KLPenalty.REWARD:  # Eq. 2: R = r − β·KL
+            w1, w2 = phase.kl_coefs
             return_t1, return_t2 = return_t1 - w1 * kl1, return_t2 - w2 * kl2
         advantage_t1 = return_t1 - leave_one_out_baseline(return_t1, group_size)
         advantage_t2 = return_t2 - leave_one_out_baseline(return_t2, group_size)
-        if train_turn1 is not None:
-            advantage_t1 = advantage_t1 * train_turn1.to(advantage_t1.dtype)
-        if not _TRAINS_TURN_2[objective]:
+        advantage_t1 = advantage_t1 * trains_turn1.to(advantage_t1.dtype)
+        if not phase.trains_turn2:
             advantage_t2 = torch.zeros_like(advantage_t2)
     return Advantages(return_t1, return_t2, advantage_t1, advantage_t2, kl1, kl2)
 
 
-def kl_loss(
-    objective: Objective,
-    turn1: TurnTerms,
-    turn2: TurnTerms,
-    coefficients: Coefficients,
-    train_turn1: Tensor | None = None,
-) -> Tensor:
+def kl_loss(phase: Phase, turn1: TurnTerms, turn2: TurnTerms, trains_turn1: Tensor) -> Tensor:
     """The differentiable KL term `(1/B)·Σ_i (w1·Σ_t k3(y1_{i,t}) + w2·Σ_t k3(y2_{i,t}))`.
 
-    (w1, w2) = `kl_weights(objective)`; `k3 = e^ρ − 1 − ρ`, `ρ = log π_ref − log π` per sampled
-    token (Schulman's unbiased, non-negative estimator). Rows whose first attempt came from the
-    base model (`train_turn1` False) carry no turn-1 term: their y1 is not a sample of π_θ.
+    (w1, w2) = `phase.kl_coefs`; `k3 = e^ρ − 1 − ρ`, `ρ = log π_ref − log π` per sampled token
+    (Schulman's unbiased, non-negative estimator). Rows whose first attempt came from the base
+    model (`trains_turn1` False) carry no turn-1 term: their y1 is not a sample of π_θ.
     """
-    w1, w2 = kl_weights(objective, coefficients)
-
+    w1, w2 = phase.kl_coefs
     first = kl_per_sequence(turn1.logprobs, turn1.ref_logprobs, turn1.mask)
-    if train_turn1 is not None:
-        first = first * train_turn1.to(first.dtype)
+    first = first * trains_turn1.to(first.dtype)
     second = kl_per_sequence(turn2.logprobs, turn2.ref_logprobs, turn2.mask)
     return (w1 * first + w2 * second).mean()
 
 
 def objective_loss(
-    objective: Objective,
-    turn1: TurnTerms,
-    turn2: TurnTerms,
-    coefficients: Coefficients,
-    advantages: Advantages,
-    train_turn1: Tensor | None = None,
-    kl_penalty: KLPenalty = KLPenalty.REWARD,
+    phase: Phase, turn1: TurnTerms, turn2: TurnTerms, advantages: Advantages, trains_turn1: Tensor
 ) -> Tensor:
     """REINFORCE (Eq. 2) on each turn with its `advantages`, plus `kl_loss` when the KL is a loss
     term. The mean over these rows: a trainer that splits a batch averages its micro-batches."""
     loss = reinforce_loss(turn1.logprobs, turn1.mask, advantages.advantage_t1) + reinforce_loss(
         turn2.logprobs, turn2.mask, advantages.advantage_t2
     )
-    if KLPenalty(kl_penalty) is KLPenalty.LOSS:
-        loss = loss + kl_loss(objective, turn1, turn2, coefficients, train_turn1)
+    if phase.kl_penalty is KLPenalty.LOSS:
+        loss = loss + kl_loss(phase, turn1, turn2, trains_turn1)
     return loss
 
 
 def score_objective(
-    objective: Objective,
+    phase: Phase,
     turn1: TurnTerms,
     turn2: TurnTerms,
-    coefficients: Coefficients,
     group_size: int,
-    train_turn1: Tensor | None = None,
-    kl_penalty: KLPenalty = KLPenalty.REWARD,
+    trains_turn1: Tensor | None = None,
 ) -> ObjectiveOutput:
-    """The loss for one whole two-turn batch under `objective`: the returns and advantages of
-    Eq. 3 or Eq. 4 (`turn_advantages`), then `objective_loss`."""
-    adv = turn_advantages(
-        objective, turn1, turn2, coefficients, group_size, train_turn1, kl_penalty
-    )
-    loss = objective_loss(objective, turn1, turn2, coefficients, adv, train_turn1, kl_penalty)
-    return ObjectiveOutput(loss, *adv)
+    """The loss for one whole two-turn batch: `turn_advantages` then `objective_loss`.
+
+    `trains_turn1` defaults to every row (all first attempts sampled from π_θ).
+    """
+    if phase.star:
+        raise ValueError(f"phase {phase.name!r} is filtered SFT, not a REINFORCE objective")
+    if trains_turn1 is None:
+        trains_turn1 = torch.ones(turn1.reward.shape[0], dtype=torch.bool)
+    adv = turn_advantages(phase, turn1, turn2, group_size, trains_turn1)
+    return ObjectiveOutput(objective_loss(phase, turn1, turn2, adv, trains_turn1), *adv)

@@ -2,9 +2,10 @@
 
 Per update (`prepare` then `loss` on each micro-batch, see `agents.training.method`):
 
-1. `phase_at(step)` picks what this update does: the one dispatch point for SCoRe's variants.
-   Steps `0 .. stage_one_steps-1` are Stage I (Eq. 3); the rest are Stage II, by REINFORCE with
-   the shaped reward (Eq. 4), or one of the Table 4 ablations (single-turn REINFORCE, STaR).
+1. `phase_at(config, step)` returns the frozen `Phase` of this update: its per-turn rewards, KL
+   weights, which turns train and where the KL goes. Steps `0 .. stage_one_steps-1` are Stage I
+   (Eq. 3); the rest are Stage II, by REINFORCE with the shaped reward (Eq. 4), or one of the
+   Table 4 ablations (single-turn REINFORCE, STaR).
 2. Sample `env.num_envs` two-turn episodes, k = `samples_per_prompt` per problem (leave-one-out
    groups), with the policy at temperature `sampling.temperature` (1.0 in the paper).
    In Stage II a step's first attempts come from the frozen base model with probability
@@ -26,7 +27,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
 import numpy as np
@@ -36,10 +36,10 @@ from torch import Tensor
 from agents.methods.score.config import ScoreConfig
 from agents.methods.score.objectives import (
     Advantages,
-    KLPenalty,
-    Objective,
+    Phase,
     TurnTerms,
     objective_loss,
+    phase_at,
     turn_advantages,
 )
 from agents.methods.star import star_examples
@@ -50,36 +50,16 @@ from agents.training.rollout import RolloutBatch, TurnBatch
 from agents.training.sft import SupervisedUpdates
 
 
-class Phase(str, Enum):
-    STAGE_I = "stage_i"  # Eq. 3
-    STAGE_II = "stage_ii"  # Eq. 4
-    SINGLE_TURN = "single_turn"  # Table 4: w/o multi-turn training
-    STAR = "star"  # Table 4: STaR instead of REINFORCE in Stage II
-
-
-_STAGE_TWO = {"reinforce": Phase.STAGE_II, "single_turn": Phase.SINGLE_TURN, "star": Phase.STAR}
-_OBJECTIVE = {
-    Phase.STAGE_I: Objective.STAGE_I,
-    Phase.STAGE_II: Objective.STAGE_II,
-    Phase.SINGLE_TURN: Objective.SINGLE_TURN,
-}
-
-
-def phase_at(config: ScoreConfig, step: int) -> Phase:
-    """What update `step` makes: Stage I for the first `stage_one_steps`, then Stage II's kind."""
-    return Phase.STAGE_I if step < config.stage_one_steps else _STAGE_TWO[config.stage_two_update]
-
-
 @dataclass(frozen=True)
 class ReinforceMicroBatch:
     """Rows of a two-turn batch with what the loss needs: the reference's log-probs and the
     advantages, both computed over the whole batch in `prepare`."""
 
-    objective: Objective
+    phase: Phase
     turn1: TurnBatch
     turn2: TurnBatch
     ref_logprobs: tuple[Tensor, Tensor]  # (B, T1), (B, T2) under π_ref
-    train_turn1: Tensor  # (B,) bool
+    trains_turn1: Tensor  # (B,) bool: False where the first attempt came from the base model
     advantages: Advantages
 
 
@@ -97,8 +77,6 @@ class ScoreMethod:
             )
         self.ctx = ctx
         self.config = config
-        self.coefficients = config.coefficients
-        self.kl_penalty = KLPenalty(config.kl_penalty)
         self.star = SupervisedUpdates(ctx)  # only used by the `stage_two_update: star` ablation
         self.micro_batch_size = ctx.config.optim.micro_batch_size
         self._base_sampler: Policy | None = None
@@ -106,21 +84,21 @@ class ScoreMethod:
     # ---------------------------------------------------------------- prepare
     def prepare(self, step: int) -> StepData:
         phase = phase_at(self.config, step)
-        use_base = phase is not Phase.STAGE_I and self._mix_base(step)
+        use_base = phase.stage == 2 and self._mix_base(step)
         rollout = self.ctx.collect(
             step,
             samples_per_prompt=self.config.samples_per_prompt,
             first_turn_sampler=self._base_policy() if use_base else None,
         )
         metrics = {
-            "score/stage": 1.0 if phase is Phase.STAGE_I else 2.0,
+            "score/stage": float(phase.stage),
             "score/base_first_attempts": float(use_base),
         }
-        if phase is Phase.STAR:  # Table 4: filtered SFT on this step's own corrections
+        if phase.star:  # Table 4: filtered SFT on this step's own corrections
             examples = self.star.set_examples(star_examples(rollout, self.config.star_keep_correct))
             metrics["score/star_kept"] = float(len(examples))
             return self.star.step_data(rollout, metrics)
-        micro = self._reinforce_batches(rollout, _OBJECTIVE[phase], train_turn1=not use_base)
+        micro = self._reinforce_batches(rollout, phase, trains_turn1=not use_base)
         # Trained on: both turns' responses of every episode (the loop adds the generated ones).
         return StepData(
             micro, rollout, metrics, n_samples=2 * len(rollout), n_tokens=rollout.n_tokens()
@@ -146,7 +124,7 @@ class ScoreMethod:
         return self._base_sampler
 
     def _reinforce_batches(
-        self, rollout: RolloutBatch, objective: Objective, train_turn1: bool
+        self, rollout: RolloutBatch, phase: Phase, trains_turn1: bool
     ) -> list[ReinforceMicroBatch]:
         """The whole batch's returns and leave-one-out advantages (the baseline needs every
         sample of a group), then the batch cut into micro-batches for the loss."""
@@ -156,15 +134,13 @@ class ScoreMethod:
         sampled = self._sampled_logprobs(t1, t2)
         with torch.no_grad():
             old1, old2 = sampled or _chunked(policy.score_turns, (t1, t2), size)
-        trains = torch.full((len(rollout),), train_turn1, dtype=torch.bool)
+        trains = torch.full((len(rollout),), trains_turn1, dtype=torch.bool)
         adv = turn_advantages(
-            objective,
+            phase,
             _terms(old1.logprobs, ref1.logprobs, old1.mask, t1),
             _terms(old2.logprobs, ref2.logprobs, old2.mask, t2),
-            self.coefficients,
             self.config.samples_per_prompt,
             trains,
-            self.kl_penalty,
         )
         out = []
         for start in range(0, len(rollout), size):
@@ -172,7 +148,7 @@ class ScoreMethod:
             m1, m2 = t1.select(rows), t2.select(rows)
             refs = (_trim(ref1.logprobs[rows], m1), _trim(ref2.logprobs[rows], m2))
             sub = Advantages(*(x[rows] for x in adv))
-            out.append(ReinforceMicroBatch(objective, m1, m2, refs, trains[rows], sub))
+            out.append(ReinforceMicroBatch(phase, m1, m2, refs, trains[rows], sub))
         return out
 
     def _sampled_logprobs(self, *turns: TurnBatch) -> tuple[ResponseLogprobs, ...] | None:
@@ -198,9 +174,7 @@ class ScoreMethod:
         terms1 = _terms(s1.logprobs, mb.ref_logprobs[0], s1.mask, mb.turn1)
         terms2 = _terms(s2.logprobs, mb.ref_logprobs[1], s2.mask, mb.turn2)
         adv = mb.advantages
-        loss = objective_loss(
-            mb.objective, terms1, terms2, self.coefficients, adv, mb.train_turn1, self.kl_penalty
-        )
+        loss = objective_loss(mb.phase, terms1, terms2, adv, mb.trains_turn1)
         tokens = s1.mask.sum() + s2.mask.sum()
         entropy = ((s1.entropy.sum() + s2.entropy.sum()) / tokens.clamp(min=1)).item()
         with torch.no_grad():
