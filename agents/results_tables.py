@@ -11,10 +11,11 @@ A table file (`docs/results/<task>_<table>.json`, or an experiment's `results.js
      "source": "where the numbers were measured"}
 
 Metric keys (`acc_t1`, `acc_t2`, `delta`, `delta_i2c`, `delta_c2i`, `change_rate`, `edit_ratio`)
-hold fractions, as `eval.jsonl` does, and are shown in percent (Δ with its interval when the row
-has `delta_ci`); a key `TASK.METRIC` is a metric of one of several tasks side by side (its
-interval `TASK.delta_ci`); any other key is shown as written. `table_from_runs` builds a table from run
-directories, so a new table comes from `score-env report RUNS --json docs/results/<name>.json`.
+hold fractions, as `eval.jsonl` does, and are shown in percent (`score_env.table.metric_cell`),
+with its interval when the row has `METRIC_ci` (e.g. `delta_ci`); a key `TASK.METRIC` is a metric
+of one of several tasks side by side (its interval `TASK.METRIC_ci`); any other key is shown as
+written. `table_from_runs` builds a table from run directories, so a new table comes from
+`score-env report RUNS --json docs/results/<name>.json`.
 In a Markdown file, `<!-- table: PATH[#ID] -->` ... `<!-- /table -->` marks where a table is
 rendered; `python docs/render.py` rewrites those blocks and `docs/results.md`.
 """
@@ -25,20 +26,16 @@ import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from score_env.table import METRIC_LABELS, markdown_table, metric_cell
+
+if TYPE_CHECKING:
+    from agents.training.history import EvalRecord
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = ROOT / "docs" / "results"
 RESULTS_PAGE = ROOT / "docs" / "results.md"
-METRIC_LABELS = {
-    "acc_t1": "Acc@t1",
-    "acc_t2": "Acc@t2",
-    "delta": "Δ(t1,t2)",
-    "delta_i2c": "Δi→c",
-    "delta_c2i": "Δc→i",
-    "change_rate": "change rate",
-    "edit_ratio": "edit ratio",
-}
 METRIC_COLUMNS = ("method", "acc_t1", "acc_t2", "delta", "delta_i2c", "delta_c2i", "change_rate")
 MARKER = re.compile(r"(<!-- table: (\S+) -->\n)(.*?)(<!-- /table -->)", flags=re.S)
 
@@ -58,33 +55,21 @@ def load_table(ref: str, root: Path = ROOT) -> dict[str, Any]:
 
 
 def _cell(key: str, row: dict[str, Any]) -> str:
+    """A metric (`acc_t1`, or `TASK.acc_t1` for one of several tasks) in percent, with its
+    interval `KEY_ci` when the row has one; any other value as written."""
     value = row.get(key, "")
-    prefix, _, metric = key.rpartition(".")  # `countdown.delta`: a metric of one of several tasks
+    metric = key.rpartition(".")[2]
     if metric not in METRIC_LABELS or not isinstance(value, (int, float)):
         return str(value)
-    if metric != "delta":
-        return f"{value * 100:.1f}"
-    text = _signed(value)
-    interval = f"{prefix}.delta_ci" if prefix else "delta_ci"
-    if interval in row:
-        lo, hi = row[interval]
-        text += f" [{_signed(lo)}, {_signed(hi)}]"
-    return text
-
-
-def _signed(value: float) -> str:
-    return f"{value * 100:+.1f}".replace("-", "−")
+    return metric_cell(metric, value, row.get(f"{key}_ci"))
 
 
 def render_table(table: dict[str, Any]) -> str:
     """The Markdown table, then how to reproduce its rows."""
     columns = table.get("columns", METRIC_COLUMNS)
     labels = {**METRIC_LABELS, **table.get("labels", {})}
-    lines = [
-        "| " + " | ".join(labels.get(c, c) for c in columns) + " |",
-        "|" + "---|" * len(columns),
-        *("| " + " | ".join(_cell(c, row) for c in columns) + " |" for row in table["rows"]),
-    ]
+    header = [labels.get(c, c) for c in columns]
+    lines = [markdown_table(header, [[_cell(c, row) for c in columns] for row in table["rows"]])]
     commands = list(dict.fromkeys(row["command"] for row in table["rows"] if row.get("command")))
     if commands:
         lines += ["", "Reproduce:", "", "```bash", *commands, "```"]
@@ -182,10 +167,17 @@ def table_from_runs(
         run = load_run(run_dir)
         config = ROOT / "configs" / f"{run.name}.yaml"
         source = f"configs/{run.name}.yaml" if config.is_file() else f"{run_dir}/config.yaml"
-        row: dict[str, Any] = {"method": run.method, "run": run.name, "step": run.step, "n": run.n}
-        row.update({k: v for k, v in run.metrics.items() if k in METRIC_LABELS})
-        if "delta" in run.intervals:
-            row["delta_ci"] = list(run.intervals["delta"])
+        row = {"method": run.method, "run": run.name, "step": run.step}
+        row.update(table_row(run.method, run.last))
         row["command"] = f"score-env train --config {source}"
         rows.append(row)
     return {"title": title, "task": task, "about": about, "rows": rows}
+
+
+def table_row(method: str, record: EvalRecord) -> dict[str, Any]:
+    """The row of a table file for one evaluation: every metric, and Δ's 95% interval."""
+    row: dict[str, Any] = {"method": method, "n": record.metrics.n}
+    row.update({k: getattr(record.metrics, k) for k in METRIC_LABELS})
+    if "delta" in record.intervals:
+        row["delta_ci"] = list(record.intervals["delta"])
+    return row

@@ -48,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from agents.training.config import load_config
     from agents.training.loop import train
     from agents.training.rundir import RunLock, is_main_launch_process
+    from score_env.metrics import METRIC_NAMES
 
     config = load_config(args.config, args.overrides)
     log_file = config.run_dir / "run.log"
@@ -57,8 +58,8 @@ def run(args: argparse.Namespace) -> int:
     configure_logging(args.verbose, log_file)
     logging.getLogger(__name__).info("log: %s", log_file)
     result = train(config, resume=args.resume, progress=not args.no_progress)
-    if result.final_eval:
-        shown = "  ".join(f"{k.split('/')[1]}={v:.3f}" for k, v in result.final_eval.items())
+    if result.final_eval is not None:
+        shown = "  ".join(f"{k}={getattr(result.final_eval.metrics, k):.3f}" for k in METRIC_NAMES)
         print(f"{result.run_dir}: step {result.steps}: {shown}")
         print(f"tensorboard --logdir {result.run_dir.parent}")
     return 0

@@ -35,9 +35,12 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from agents.results_tables import table_row
 from agents.training.config import load_config
-from agents.training.logger import read_history
+from agents.training.history import EvalRecord, read_history, read_records, write_records
 from agents.training.loop import train
+from score_env.metrics import METRIC_NAMES
+from score_env.table import METRIC_LABELS, markdown_table, metric_cell
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 
@@ -80,9 +83,6 @@ def rows_for(task: str, seeds: Sequence[int]) -> list[Row]:
     return rows
 
 
-COLUMNS = ("acc_t1", "acc_t2", "delta", "delta_i2c", "delta_c2i", "change_rate", "edit_ratio")
-
-
 def _run_name(row: Row) -> str:
     return Path(row.config).stem + (f"_seed{row.seed}" if row.seed else "")
 
@@ -117,7 +117,7 @@ def overrides_for(row: Row, args: argparse.Namespace) -> list[str]:
     return out
 
 
-def run_row(row: Row, args: argparse.Namespace) -> dict[str, Any] | None:
+def run_row(row: Row, args: argparse.Namespace) -> EvalRecord | None:
     """Train (or reuse) one row; its last held-out evaluation, or None if its config is missing."""
     if row.budget == "self-refine":
         return prompted_eval(row, args, greedy=True)
@@ -128,7 +128,7 @@ def run_row(row: Row, args: argparse.Namespace) -> dict[str, Any] | None:
     run_dir = Path(args.out) / _run_name(row)
     config = load_config(path, overrides_for(row, args))
     history = read_history(run_dir)
-    if not (history and history[-1]["step"] == config.run.total_steps):
+    if not (history and history[-1].step == config.run.total_steps):
         start = time.perf_counter()
         train(config, resume=(run_dir / "checkpoints").exists())
         print(f"{row.label}: {time.perf_counter() - start:.0f} s")
@@ -136,17 +136,17 @@ def run_row(row: Row, args: argparse.Namespace) -> dict[str, Any] | None:
     return history[-1] if history else None
 
 
-def prompted_eval(row: Row, args: argparse.Namespace, greedy: bool) -> dict[str, Any]:
+def prompted_eval(row: Row, args: argparse.Namespace, greedy: bool) -> EvalRecord:
     """Self-Refine (Madaan et al. 2023) on the base model: it writes feedback on its attempt,
-    then a revision; cached in `<out>/self_refine/eval[_t1].json` as `eval.jsonl` lines are."""
+    then a revision; cached in `<out>/self_refine/eval[_t1].jsonl`, a history file of one record."""
     import score_env
     from agents.policy import GREEDY, SamplingConfig
     from agents.prompting import SelfRefineAgent, load_policy
 
     config = load_config(CONFIGS / row.config, overrides_for(row, args))
-    cached = Path(args.out) / "self_refine" / ("eval.json" if greedy else "eval_t1.json")
-    if cached.is_file():
-        return dict(json.loads(cached.read_text()))
+    cached = Path(args.out) / "self_refine" / ("eval.jsonl" if greedy else "eval_t1.jsonl")
+    if records := read_records(cached):
+        return records[-1]
     sampling = GREEDY if greedy else SamplingConfig(temperature=1.0)
     max_new = config.eval_sampling.max_new_tokens
     agent = SelfRefineAgent(
@@ -161,24 +161,18 @@ def prompted_eval(row: Row, args: argparse.Namespace, greedy: bool) -> dict[str,
         batch_size=config.env.eval_num_envs,
         **config.env.eval_kwargs,
     )
-    out = _as_record(result)
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    cached.write_text(json.dumps(out))
-    return out
+    return _cache(cached, EvalRecord.from_result(0, result))
 
 
-def _as_record(result: Any) -> dict[str, Any]:
-    """An `EvalResult` in the shape of an `eval.jsonl` line."""
-    return {
-        "metrics": {f"eval/{k}": float(getattr(result.overall, k)) for k in COLUMNS},
-        "counts": {"n": result.overall.n},
-        "intervals_95": {k: list(v) for k, v in result.intervals.items()},
-    }
+def _cache(path: Path, record: EvalRecord) -> EvalRecord:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_records(path, [record], append=False)
+    return record
 
 
-def sampled_eval(row: Row, args: argparse.Namespace) -> dict[str, Any] | None:
+def sampled_eval(row: Row, args: argparse.Namespace) -> EvalRecord | None:
     """The row's final model evaluated at temperature 1 (the distribution RL trains), cached in
-    `<run>/eval_t1.json`. Greedy decoding (the main table) hides what sampling noise a method
+    `<run>/eval_t1.jsonl`. Greedy decoding (the main table) hides what sampling noise a method
     removed; this shows it."""
 
     import torch
@@ -192,9 +186,9 @@ def sampled_eval(row: Row, args: argparse.Namespace) -> dict[str, Any] | None:
     if row.budget == "self-refine":
         return prompted_eval(row, args, greedy=False)
     run_dir = Path(args.out) / _run_name(row)
-    cached = run_dir / "eval_t1.json"
-    if cached.is_file():
-        return dict(json.loads(cached.read_text()))
+    cached = run_dir / "eval_t1.jsonl"
+    if records := read_records(cached):
+        return records[-1]
     config = load_config(CONFIGS / row.config, overrides_for(row, args))
     policy: Policy = load_policy(config)
     if row.budget != "none":
@@ -216,40 +210,32 @@ def sampled_eval(row: Row, args: argparse.Namespace) -> dict[str, Any] | None:
         batch_size=config.env.eval_num_envs,
         **config.env.eval_kwargs,
     )
-    out = _as_record(result)
-    cached.write_text(json.dumps(out))
-    return out
+    return _cache(cached, EvalRecord.from_result(config.run.total_steps, result))
 
 
-def _cell(result: dict[str, Any], key: str) -> str:
-    value = result["metrics"][f"eval/{key}"]
-    interval = result.get("intervals_95", {}).get(key)
-    text = f"{100 * value:.1f}"
-    if interval:
-        text += f" [{100 * interval[0]:.1f}, {100 * interval[1]:.1f}]"
-    return text
-
-
-def table(results: dict[str, dict[str, Any]], decoding: str = "greedy decoding") -> str:
-    head = ["Method", "Acc@t1", "Acc@t2", "Δ(t1,t2)", "Δ i→c", "Δ c→i", "change rate", "edit ratio"]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for label, result in results.items():
-        lines.append("| " + " | ".join([label, *(_cell(result, k) for k in COLUMNS)]) + " |")
-    n = next(iter(results.values()))["counts"]["n"] if results else 0
-    return "\n".join(lines) + f"\n\nPercent of {n} held-out problems, {decoding}; [95% interval].\n"
+def table(results: dict[str, EvalRecord], decoding: str = "greedy decoding") -> str:
+    """The Markdown table of every row's evaluation, each metric with its 95% interval."""
+    header = ["Method", *(METRIC_LABELS[k] for k in METRIC_NAMES)]
+    rows = [
+        [label, *(metric_cell(k, getattr(r.metrics, k), r.intervals.get(k)) for k in METRIC_NAMES)]
+        for label, r in results.items()
+    ]
+    n = next(iter(results.values())).metrics.n if results else 0
+    return (
+        markdown_table(header, rows)
+        + f"\n\nPercent of {n} held-out problems, {decoding}; [95% interval].\n"
+    )
 
 
 def json_table(
-    results: dict[str, dict[str, Any]], args: argparse.Namespace, decoding: str
+    results: dict[str, EvalRecord], args: argparse.Namespace, decoding: str
 ) -> dict[str, Any]:
     """The table in the schema of `docs/results/*.json` (`agents.results_tables`), each row with
     the command that reproduces it."""
     task = "SelfCorrect-Countdown-v0" if args.task == "countdown" else "SelfCorrect-Arith-v0"
     out_rows = []
     for label, result in results.items():
-        record = {"method": label, "n": result["counts"]["n"]}
-        record.update({k: result["metrics"][f"eval/{k}"] for k in COLUMNS})
-        record["delta_ci"] = result["intervals_95"]["delta"]
+        record = table_row(label, result)
         seeded = label.startswith("SCoRe (seed")  # its label exists only with several seeds
         record["command"] = (
             f"python benchmarks/reproduce_table.py --task {args.task} --out {args.out}"
@@ -285,14 +271,12 @@ def plot(rows: list[Row], args: argparse.Namespace, path: Path) -> None:
         history = read_history(Path(args.out) / _run_name(row))
         if row.budget == "none" or not history:
             continue
-        steps = [h["step"] for h in history]
-        m = [h["metrics"] for h in history]
-        (line,) = axes[0].plot(steps, [x["eval/acc_t2"] for x in m], label=f"{row.label} t2")
-        axes[0].plot(steps, [x["eval/acc_t1"] for x in m], ls="--", color=line.get_color())
-        axes[1].plot(steps, [x["eval/delta"] for x in m], label=row.label, color=line.get_color())
-        axes[2].plot(
-            steps, [x["eval/change_rate"] for x in m], label=row.label, color=line.get_color()
-        )
+        steps = [h.step for h in history]
+        m = [h.metrics for h in history]
+        (line,) = axes[0].plot(steps, [x.acc_t2 for x in m], label=f"{row.label} t2")
+        axes[0].plot(steps, [x.acc_t1 for x in m], ls="--", color=line.get_color())
+        axes[1].plot(steps, [x.delta for x in m], label=row.label, color=line.get_color())
+        axes[2].plot(steps, [x.change_rate for x in m], label=row.label, color=line.get_color())
     titles = (
         "held-out Acc@t2 (solid), Acc@t1 (dashed)",
         "Δ(t1,t2)",

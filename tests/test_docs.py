@@ -13,6 +13,8 @@ from agents.results_tables import (
     rendered_files,
     table_refs,
 )
+from agents.training.history import EVAL_HISTORY, EvalRecord, write_records
+from score_env.metrics import Metrics
 
 
 def test_rendered_docs_match_the_json():
@@ -44,13 +46,8 @@ def test_table_from_runs_reads_what_training_writes(tmp_path):
     run = tmp_path / "score_arith"
     run.mkdir()
     (run / "config.yaml").write_text("run:\n  method: score\n")
-    line = {
-        "step": 60,
-        "metrics": {"eval/acc_t1": 0.5, "eval/acc_t2": 0.6, "eval/delta": 0.1},
-        "counts": {"n": 10},
-        "intervals_95": {"delta": [0.0, 0.2]},
-    }
-    (run / "eval.jsonl").write_text(json.dumps(line) + "\n")
+    metrics = Metrics(10, 0.5, 0.6, 0.1, 0.2, 0.1, 0.3, 0.25, n_i2c=2, n_c2i=1, n_c2c=4, n_i2i=3)
+    write_records(run / EVAL_HISTORY, [EvalRecord(60, metrics, {"delta": (0.0, 0.2)})])
     table = table_from_runs([run], "t", "SelfCorrect-Arith-v0")
     row = table["rows"][0]
     assert row["method"] == "score" and row["delta_ci"] == [0.0, 0.2]

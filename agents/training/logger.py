@@ -3,24 +3,17 @@
 Scalars use `group/name` keys (`train/reward_t2`, `eval/acc_t1`, `perf/tokens_per_s`). The
 resolved config goes in as text at the start (`hparams`), text samples of both turns as markdown
 (`samples/episodes`), and with a grader audit the responses the two graders judged differently
-(`audit/disagreements`). Held-out evaluations are also appended to `eval.jsonl` (step, metrics and
-counts) so that `score-env report` needs no TensorBoard parsing.
+(`audit/disagreements`). Held-out evaluations are also appended to `eval.jsonl` as typed
+records (`agents.training.history`) so that `score-env report` needs no TensorBoard parsing.
 
 Resuming: `purge_step` makes TensorBoard drop events at or after the step the run resumes from, and
 the same steps are dropped from `eval.jsonl`, so the curves continue at the same step without
 doubles. Only the main process writes; on the others every call is a no-op.
-
-Crash safety: each `eval.jsonl` line is flushed and fsynced as it is appended, and the file is
-rewritten on resume only by an atomic rename. A kill in the middle of an append can still leave a
-partial last line; readers skip it with a warning naming the file and line. A bad line elsewhere
-is an error naming them.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -28,12 +21,18 @@ from typing import Any
 import yaml
 
 from agents.training.audit import disagreements
+from agents.training.history import (
+    EVAL_HISTORY,
+    EvalRecord,
+    read_history,
+    read_records,
+    write_records,
+)
 from agents.training.rollout import RolloutBatch
-from agents.training.rundir import atomic_write_text
+
+__all__ = ["EVAL_HISTORY", "RunLogger", "read_history"]
 
 log = logging.getLogger(__name__)
-
-EVAL_HISTORY = "eval.jsonl"
 
 
 class RunLogger:
@@ -82,28 +81,12 @@ class RunLogger:
         if disagreeing is not None:
             self._writer.add_text("audit/disagreements", disagreeing, step)
 
-    def evaluation(
-        self,
-        step: int,
-        metrics: Mapping[str, float],
-        counts: Mapping[str, int],
-        intervals: Mapping[str, Any],
-    ) -> None:
-        """Held-out results: `eval/*` scalars and one line of `eval.jsonl` with the transition
-        counts and the 95% intervals (keyed by metric name without the group)."""
-        self.scalars(metrics, step)
-        if not self.enabled:
-            return
-        row = {
-            "step": step,
-            "metrics": dict(metrics),
-            "counts": dict(counts),
-            "intervals_95": dict(intervals),
-        }
-        with open(self.run_dir / EVAL_HISTORY, "a") as f:
-            f.write(json.dumps(row) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+    def evaluation(self, record: EvalRecord) -> None:
+        """A held-out evaluation: its `eval/*` scalars, and the whole record (counts and 95%
+        intervals too) appended to `eval.jsonl`."""
+        self.scalars(record.scalars(), record.step)
+        if self.enabled:
+            write_records(self.run_dir / EVAL_HISTORY, [record])
 
     def flush(self) -> None:
         if self._writer is not None:
@@ -115,31 +98,7 @@ class RunLogger:
             self._writer = None
 
 
-def read_history(run_dir: Path) -> list[dict[str, Any]]:
-    """The eval lines of a run, in step order."""
-    path = Path(run_dir) / EVAL_HISTORY
-    if not path.is_file():
-        return []
-    lines = path.read_text().splitlines()
-    rows = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            if not isinstance(row, dict) or not isinstance(row.get("step"), int):
-                raise ValueError("not an evaluation row")
-        except ValueError as err:
-            if number == len(lines):  # what a kill during the append leaves
-                log.warning("%s: skipping line %d, a partial last line (%s)", path, number, err)
-                continue
-            raise ValueError(f"{path}: line {number} is not a JSON evaluation row: {err}") from err
-        rows.append(row)
-    return sorted(rows, key=lambda r: r["step"])
-
-
 def _truncate_history(path: Path, purge_step: int) -> None:
-    if not path.is_file():
-        return
-    kept = [r for r in read_history(path.parent) if r["step"] < purge_step]
-    atomic_write_text(path, "".join(json.dumps(r) + "\n" for r in kept))
+    if path.is_file():
+        kept = [r for r in read_records(path) if r.step < purge_step]
+        write_records(path, kept, append=False)

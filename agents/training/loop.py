@@ -36,6 +36,7 @@ from agents.policy import Policy
 from agents.training.audit import audit_metrics
 from agents.training.checkpoint import Checkpointer, TrainerState
 from agents.training.config import OptimConfig, TrainConfig, save_config
+from agents.training.history import EvalRecord, read_history
 from agents.training.logger import RunLogger
 from agents.training.method import Method, StepData, TrainContext
 from agents.training.registry import get_method
@@ -51,7 +52,9 @@ class TrainResult:
 
     run_dir: Path
     steps: int
-    final_eval: dict[str, float]
+    final_eval: EvalRecord | None
+    """The last held-out evaluation (`final_eval.metrics.acc_t2`); None on the processes that
+    do not evaluate."""
     best_reward: float
 
 
@@ -223,7 +226,7 @@ def _train(config: TrainConfig, *, resume: bool, progress: bool) -> TrainResult:
         logger.flush()
     if config.run.total_steps == 0 and acc.is_main_process:
         checkpointer.save_best(policy, float("nan"), 0)
-    final = _last_eval(run_dir) if acc.is_main_process else {}
+    final = _last_eval(run_dir) if acc.is_main_process else None
     logger.close()
     acc.wait_for_everyone()
     return TrainResult(run_dir, state.step, final, state.best_reward)
@@ -311,36 +314,10 @@ def _evaluate(
             n_problems=config.env.eval_episodes,
             seed=config.run.seed,
         )
-        overall = result.overall
-        metrics = {
-            f"eval/{k}": float(getattr(overall, k))
-            for k in (
-                "acc_t1",
-                "acc_t2",
-                "delta",
-                "delta_i2c",
-                "delta_c2i",
-                "change_rate",
-                "edit_ratio",
-            )
-        }
-        logger.evaluation(
-            step,
-            metrics,
-            {
-                "n": overall.n,
-                "n_i2c": overall.n_i2c,
-                "n_c2i": overall.n_c2i,
-                "n_c2c": overall.n_c2c,
-                "n_i2i": overall.n_i2i,
-            },
-            {k: list(v) for k, v in result.intervals.items()},
-        )
+        logger.evaluation(EvalRecord.from_result(step, result))
     acc.wait_for_everyone()
 
 
-def _last_eval(run_dir: Path) -> dict[str, float]:
-    from agents.training.logger import read_history
-
+def _last_eval(run_dir: Path) -> EvalRecord | None:
     history = read_history(run_dir)
-    return dict(history[-1]["metrics"]) if history else {}
+    return history[-1] if history else None

@@ -14,7 +14,7 @@ def test_eval_prints_table_and_writes_json(tmp_path, capsys):
     code = main(["eval", "--agent", "scripted:oracle", "--n-problems", "40", "--json", str(out)])
     assert code == 0
     text = capsys.readouterr().out
-    assert "Accuracy@t1" in text and "Δ i→c" in text and "100.0%" in text
+    assert "Acc@t1" in text and "Δi→c" in text and "100.0 [100.0, 100.0]" in text
     data = json.loads(out.read_text())
     assert data["overall"]["acc_t2"] == 1.0 and data["overall"]["n"] == 40
     assert len(data["episodes"]) == 40 and data["agent"] == "scripted:oracle"

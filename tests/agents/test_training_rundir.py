@@ -116,7 +116,7 @@ def test_flipped_bytes_fall_back_to_the_previous_checkpoint(
         _resume(model_dir, run)
     assert str(damaged) in caplog.text and "damaged" in caplog.text
     # resumed from step 2: steps 3-6 were trained again and evaluated at 4 and 6
-    assert [r["step"] for r in read_history(run)] == [0, 2, 4, 6]
+    assert [r.step for r in read_history(run)] == [0, 2, 4, 6]
     assert verify_manifest(run / "checkpoints/step_000006") is None
 
 
@@ -170,7 +170,7 @@ def test_a_partial_last_eval_line_is_skipped_by_resume_and_report(
     table = capsys.readouterr().out
     assert table.splitlines()[2].split()[:4] == ["base", "Arith", "training_fixtures:GOLD_SFT", "4"]
     _resume(model_dir, run)
-    assert [r["step"] for r in read_history(run)] == [0, 2, 4, 6]
+    assert [r.step for r in read_history(run)] == [0, 2, 4, 6]
     # a broken line that is not the last is not a crash's trace: an error naming file and line
     history.write_text("not json\n" + history.read_text())
     with pytest.raises(ValueError, match=r"eval.jsonl: line 1 is not a JSON"):
@@ -180,7 +180,7 @@ def test_a_partial_last_eval_line_is_skipped_by_resume_and_report(
 def test_eval_lines_are_whole_json_rows(finished: Path) -> None:
     rows = [json.loads(line) for line in (finished / "eval.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows] == [0, 2, 4]
-    assert set(rows[0]) == {"step", "metrics", "counts", "intervals_95"}
+    assert set(rows[0]) == {"step", "metrics", "intervals_95"}
 
 
 def test_best_is_replaced_by_renames_and_a_killed_swap_recovers(tmp_path: Path) -> None:
