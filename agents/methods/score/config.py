@@ -16,12 +16,15 @@ Table 4 is one field away from the default:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, get_args
 
-from agents.methods.score.objectives import Coefficients, KLPenalty
+if TYPE_CHECKING:  # objectives imports torch; parsing a config must not
+    from agents.methods.score.objectives import Coefficients
 
 StageTwoUpdate = Literal["reinforce", "single_turn", "star"]
-KLPlacement = Literal["reward", "loss"]  # values of objectives.KLPenalty
+KLPlacement = Literal[
+    "reward", "loss"
+]  # the values of objectives.KLPenalty (a test holds them equal)
 
 
 def _check(ok: bool, name: str, value: object, expected: str) -> None:
@@ -71,13 +74,13 @@ class ScoreConfig:
             value = getattr(self, name)
             _check(value >= 0, name, value, "a float >= 0")
         _check(
-            self.stage_two_update in ("reinforce", "single_turn", "star"),
+            self.stage_two_update in get_args(StageTwoUpdate),
             "stage_two_update",
             self.stage_two_update,
             "'reinforce', 'single_turn' or 'star'",
         )
         _check(
-            self.kl_penalty in [p.value for p in KLPenalty],
+            self.kl_penalty in get_args(KLPlacement),
             "kl_penalty",
             self.kl_penalty,
             "'reward' (β·KL in the return, Eq. 2) or 'loss' (a differentiable k3 term)",
@@ -91,6 +94,8 @@ class ScoreConfig:
 
     @property
     def coefficients(self) -> Coefficients:
+        from agents.methods.score.objectives import Coefficients
+
         return Coefficients(
             second_turn_kl_coef=self.second_turn_kl_coef,  # β1
             first_turn_kl_coef=self.first_turn_kl_coef,  # β2
