@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import typing
+from pathlib import Path
 
 import pytest
 
@@ -18,18 +19,25 @@ from agents.training.catalog import METHODS, method_config_cls
 from agents.training.config import load_config
 from agents.training.registry import MethodSpec, get_method, method_names
 
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 _PARSE_ONLY = """
-import json, sys
+import json, pathlib, sys
 import agents.training.config as config
 for method in ("score", "star", "pair_sft"):
     config.load_config(None, [f"run.method={method}"])
+for path in sorted(pathlib.Path(sys.argv[1]).glob("*.yaml")):
+    config.load_config(path)
 print(json.dumps(sorted(m for m in sys.modules if m == "torch" or m.startswith("agents."))))
 """
 
 
 def test_parsing_every_method_config_imports_no_trainer_and_no_torch() -> None:
+    """The defaults of each method and every shipped config, in a fresh interpreter."""
     out = subprocess.run(
-        [sys.executable, "-c", _PARSE_ONLY], check=True, capture_output=True, text=True
+        [sys.executable, "-c", _PARSE_ONLY, str(CONFIGS)],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     loaded = set(json.loads(out.stdout))
     assert "agents.methods.score.config" in loaded  # the config really was resolved
