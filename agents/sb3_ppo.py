@@ -37,7 +37,7 @@ TEXT_ONLY = ("stdout", "log", "json", "csv")  # SB3 output formats that must not
 
 @dataclass(frozen=True)
 class SB3PPOConfig:
-    """One SB3 PPO run on `make_tiny_token_env`; defaults learn in ~15k steps (see the tests).
+    """One SB3 PPO run on `make_tiny_token_env`; the tests check that the defaults learn.
 
     Attributes:
         total_timesteps: environment steps (tokens) to train for.
@@ -57,8 +57,7 @@ class SB3PPOConfig:
         checkpoint_every: save a checkpoint every this many steps (0: only the final model).
         eval_passes: passes over the tiny split's problems in the final evaluation.
         torch_threads: torch's intra-op threads for the run. 1 by default: the policy is a
-            64x64 MLP, and a second thread cost 13x the CPU time (15k steps: 6 s vs 81 s) on
-            the 2-core CI machine.
+            64x64 MLP, too small for a second thread to pay for its synchronisation.
     """
 
     total_timesteps: int = 30_000

@@ -1,6 +1,6 @@
 """`score-env sb3-ppo`: train Stable-Baselines3 PPO on the token-level self-correction MDP.
 
-score-env sb3-ppo                                   # the easiest setting, 30k tokens, ~10 s CPU
+score-env sb3-ppo                                   # the easiest setting, 30k tokens
 score-env sb3-ppo --config configs/sb3/ppo_arith_tiny_all_ops.yaml --alpha 10
 score-env sb3-ppo --resume runs/sb3-ppo/checkpoints/ppo_20000_steps.zip
 tensorboard --logdir runs/sb3-ppo

@@ -3,7 +3,8 @@
 torch's CPU kernels run on libgomp, whose worker threads spin for a while at every barrier before
 they sleep. With the thread count pinned to the core count (the tiny model's recipe pins 2 on a
 2-core machine), one competing CPU-bound process leaves a spinning thread holding a core that the
-thread it waits for needs: measured, the pretraining fell from ~10 to under 1 step/s.
+thread it waits for needs, and the pretraining slows by far more than its fair share
+(`experiments/build_under_load/` measures it).
 `OMP_WAIT_POLICY=PASSIVE` makes waiting threads sleep at once instead. It changes when threads
 run, never what they compute, so the weights of a recipe (and its cache key) stay the same:
 `experiments/build_under_load/` checks both.

@@ -1,8 +1,8 @@
 """A text space that admits any Unicode string up to a length limit, at no construction cost.
 
 gymnasium's `spaces.Text` checks membership against an explicit charset; listing every Unicode code
-point costs ~4 s and ~200 MB per space (see /work/shared/MEASURED.md), and a language model may emit
-any code point. `UnicodeText` keeps a small printable-ASCII charset for `sample()` (what `check_env`
+point costs seconds and hundreds of MB per space, and a language model may emit any code
+point. `UnicodeText` keeps a small printable-ASCII charset for `sample()` (what `check_env`
 feeds the env) and overrides `contains` to accept any `str` within the length bounds.
 
 AsyncVectorEnv's shared memory stores Text as indices into the charset, which would corrupt (or

@@ -14,34 +14,15 @@ the model sees when it self-corrects at test time.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 import numpy as np
 
+from agents.methods.pair_sft_config import PairSFTConfig
 from agents.training.method import StepData, TrainContext
-from agents.training.registry import MethodSpec
 from agents.training.rollout import RolloutBatch, concat, policy_diagnostics
 from agents.training.sft import SFTExample, SupervisedMethod, kind_counts
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class PairSFTConfig:
-    """The `method:` section of a Pair-SFT config."""
-
-    keep_correct: bool = False
-    """D+_SFT: also add right -> right pairs, not only wrong -> right."""
-    samples_per_prompt: int = 4
-    """k first attempts per problem from the base model (must divide `env.num_envs`)."""
-    rollout_batches: int = 8
-    """Batches of `env.num_envs` episodes each process samples to build the dataset."""
-
-    def __post_init__(self) -> None:
-        for name in ("samples_per_prompt", "rollout_batches"):
-            value = getattr(self, name)
-            if not (isinstance(value, int) and value >= 1):
-                raise ValueError(f"method.{name}={value!r} is invalid: expected an integer >= 1")
 
 
 def pair_examples(batch: RolloutBatch, keep_correct: bool, seed: int) -> list[SFTExample]:
@@ -103,8 +84,9 @@ class PairSFT(SupervisedMethod):
         return self.updates.step_data(rollout, metrics)
 
 
-SPEC = MethodSpec(
-    config_cls=PairSFTConfig,
-    build=PairSFT,
-    description="Pair-SFT: wrong first attempts paired with right base-model attempts, one round",
-)
+def __getattr__(name: str) -> object:
+    if name == "SPEC":  # the registry builds the spec from the class and builder it names
+        raise AttributeError(
+            f"{__name__}.SPEC was removed; use agents.training.registry.get_method('pair_sft')"
+        )
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,37 +15,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from agents.methods.star_config import StarConfig
 from agents.training.method import StepData, TrainContext
-from agents.training.registry import MethodSpec
 from agents.training.rollout import RolloutBatch, concat, policy_diagnostics
 from agents.training.sft import SFTExample, SupervisedMethod, kind_counts
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class StarConfig:
-    """The `method:` section of a STaR config."""
-
-    iterations: int = 3
-    """Collect-then-fine-tune rounds (the paper: 3); must divide `run.total_steps`."""
-    keep_correct: bool = False
-    """D+_STaR: also keep traces right at both attempts (c->c), not only corrections (i->c)."""
-    rollout_batches: int = 8
-    """Batches of `env.num_envs` episodes each process samples per iteration."""
-
-    def __post_init__(self) -> None:
-        if not (isinstance(self.iterations, int) and self.iterations >= 1):
-            raise ValueError(
-                f"method.iterations={self.iterations!r} is invalid: expected an integer >= 1"
-            )
-        if not (isinstance(self.rollout_batches, int) and self.rollout_batches >= 1):
-            raise ValueError(
-                f"method.rollout_batches={self.rollout_batches!r} is invalid: "
-                "expected an integer >= 1"
-            )
 
 
 def star_examples(batch: RolloutBatch, keep_correct: bool) -> list[SFTExample]:
@@ -101,8 +77,9 @@ class Star(SupervisedMethod):
         return concat(batches)
 
 
-SPEC = MethodSpec(
-    config_cls=StarConfig,
-    build=Star,
-    description="STaR: fine-tune on self-generated corrections (i->c; +c->c for D+), iterated",
-)
+def __getattr__(name: str) -> object:
+    if name == "SPEC":  # the registry builds the spec from the class and builder it names
+        raise AttributeError(
+            f"{__name__}.SPEC was removed; use agents.training.registry.get_method('star')"
+        )
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

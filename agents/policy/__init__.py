@@ -26,17 +26,42 @@ Devices: "auto" picks CUDA with bfloat16 when available, else CPU float32. The m
 mode (no dropout) so that sampling and scoring are the same distribution.
 """
 
-from agents.policy.agent import PolicyAgent
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
 from agents.policy.config import GREEDY, LoraSettings, PolicyConfig, SamplingConfig
-from agents.policy.policy import Policy, TurnSamples
-from agents.policy.scoring import (
-    ResponseLogprobs,
-    ScoredResponses,
-    kl_per_sequence,
-    masked_mean,
-    masked_sum,
-    per_token_kl,
-)
+
+if TYPE_CHECKING:
+    from agents.policy.agent import PolicyAgent
+    from agents.policy.policy import Policy, TurnSamples
+    from agents.policy.scoring import (
+        ResponseLogprobs,
+        ScoredResponses,
+        kl_per_sequence,
+        masked_mean,
+        masked_sum,
+        per_token_kl,
+    )
+
+# Imported on first use: the configs above need no torch, so a training config parses without it.
+_LAZY = {
+    "PolicyAgent": "agents.policy.agent",
+    "Policy": "agents.policy.policy",
+    "TurnSamples": "agents.policy.policy",
+    **dict.fromkeys(
+        (
+            "ResponseLogprobs",
+            "ScoredResponses",
+            "kl_per_sequence",
+            "masked_mean",
+            "masked_sum",
+            "per_token_kl",
+        ),
+        "agents.policy.scoring",
+    ),
+}
 
 __all__ = [
     "GREEDY",
@@ -53,3 +78,9 @@ __all__ = [
     "masked_sum",
     "per_token_kl",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -38,8 +38,8 @@ def cache_root() -> Path:
 
 
 # Fields that do not change the weights. The thread count does (CPU kernels split their sums by
-# thread, so 1- and 2-thread builds of one recipe differ; measured: greedy turn-1 accuracy 62.8% vs
-# 52.3%), so it is hashed and the recipe pins it.
+# thread, so 1- and 2-thread builds of one recipe differ, accuracy included), so it is hashed and
+# the recipe pins it.
 _NOT_IN_HASH = ("eval_every_steps", "eval_problems_per_level")
 
 
@@ -105,7 +105,7 @@ FIX_SKILL_RECIPE = _cycle(
 """A base model that holds a latent fixing skill, for self-correction experiments: the default's
 first cycle, then two cycles whose two-turn traces always pair a corrupted first attempt with the
 gold second one (30%, then 70% of batches), at 1 thread so that it builds beside another run.
-Within one cycle the 2-layer model only learns to copy turn 1 (every mix tried fixed 0-2% of
+Within one cycle the 2-layer model only learns to copy turn 1 (every mix tried fixed almost no
 planted errors); the third cycle teaches it to fix a large share of them while the one-turn
 batches keep turn 1. It fixes planted errors far more often than its own slips: see
 experiments/probe_self_correction."""

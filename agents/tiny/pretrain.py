@@ -3,7 +3,7 @@
 The loop, top to bottom: sample a token-balanced batch (one-turn or two-turn traces), next-token
 cross-entropy on target tokens only, AdamW with linear warmup and cosine decay. The budget is a
 number of steps, so a given config and seed gives the same model on any machine however busy (the
-CPU here is shared; tuning difficulty is steadier than tuning time, see MEASURED.md). An optional
+CPU may be shared: a step count is steadier than a time budget). An optional
 `time_budget_s` caps wall-clock time: the schedule then runs on
 `progress = max(step / max_steps, elapsed / time_budget_s)`, so the learning rate still decays.
 Every `eval_every_steps` the held-out turn-1 accuracy is measured (greedy, no env) and logged with
@@ -46,8 +46,7 @@ class PretrainConfig:
     mix: DataMix | CountdownMix = field(default_factory=DataMix)
     """The task (Arith's DataMix or Countdown's CountdownMix) and the composition of its data."""
     max_steps: int = 1500
-    """Optimiser steps (about 12M tokens: ~8 minutes at MEASURED.md's ~25k tokens/s on an idle
-    2-core machine; much longer on a shared one). 900 steps left the model at ~1% greedy."""
+    """Optimiser steps (x `tokens_per_batch`: about 12M tokens)."""
     time_budget_s: float | None = None
     """Optional wall-clock cap; whichever budget runs out first ends training."""
     tokens_per_batch: int = 8192
@@ -61,13 +60,13 @@ class PretrainConfig:
     weight_decay: float = 0.01
     """AdamW weight decay."""
     bf16: bool = False
-    """bf16 autocast for the forward pass (about 1.2x faster for this size on CPU, but a 0.43M
-    model is precision-sensitive; fp32 is the measured recipe)."""
+    """bf16 autocast for the forward pass (faster on CPU, but a model this small is
+    precision-sensitive; the recipes use fp32)."""
     threads: int | None = None
     """torch intra-op threads. The weights depend on it (CPU kernels split their sums by thread),
     so a reproducible recipe pins it, and the cache key hashes it. None: all cores when the
-    machine is idle, 1 when its load average says the cores are busy (a 2-thread step is 2-4x
-    slower than a 1-thread step under contention), for quick builds that need not reproduce."""
+    machine is idle, 1 when its load average says the cores are busy (under contention a 2-thread
+    step is slower than a 1-thread one), for quick builds that need not reproduce."""
     eval_every_steps: int = 200
     """Held-out turn-1 accuracy, TensorBoard point and checkpoint every this many steps."""
     eval_problems_per_level: int = 50
@@ -117,8 +116,7 @@ class PretrainResult:
 @functools.cache
 def _free_cores() -> int:
     """Decided once per process: the recipe's second cycle would otherwise read the load that
-    its own first cycle just caused and drop to 1 thread (measured: 2.3 instead of 4.2 steps/s
-    on an idle 2-core machine)."""
+    its own first cycle just caused and drop to 1 thread, slowing an idle machine's build."""
     cores = os.cpu_count() or 1
     busy = os.getloadavg()[0]
     return cores if busy < cores - 0.5 else 1

@@ -4,8 +4,8 @@ A YAML file in `configs/` holds only what differs from the defaults below, in se
 the fields of `TrainConfig` (`run`, `env`, `policy`, `sampling`, `eval_sampling`, `optim`,
 `method`). `policy`, `sampling` and `eval_sampling` are the policy package's own
 `PolicyConfig` / `SamplingConfig`. The `method` section is
-parsed into the config class the method registers (`agents.training.registry`), so each method
-owns and validates its own hyperparameters. `--set section.key=value` overrides any field; values
+parsed into the config class the method registers (`agents.training.catalog`), so each method
+owns and validates its own hyperparameters; parsing imports that class only, never the trainer. `--set section.key=value` overrides any field; values
 are parsed as YAML (`--set optim.lr=3e-4`, `--set env.kwargs={levels: [1]}`).
 
 Every field is validated when the dataclass is built; errors name the field, the bad value and what
@@ -28,7 +28,7 @@ from typing import Any, Literal, TypeVar
 import yaml
 
 from agents.policy.config import GREEDY, PolicyConfig, SamplingConfig
-from agents.training.registry import get_method
+from agents.training.catalog import method_config_cls
 
 TINY = "tiny"
 """`policy.model` value that selects the embedded tiny model."""
@@ -56,7 +56,7 @@ class RunConfig:
     """What to run, for how long, and where its outputs go."""
 
     method: str = "star"
-    """Registered method name (see `agents.training.registry`)."""
+    """Registered method name (see `agents.training.catalog`) or `"package.module:SPEC"`."""
     name: str = "run"
     """Run name: outputs go to `<out_dir>/<name>/`."""
     out_dir: str = "runs"
@@ -137,10 +137,14 @@ class EnvConfig:
         return self.eval_id or self.id
 
 
+_ADAM_BETAS = (0.9, 0.999)
+
+
 @dataclass(frozen=True)
 class OptimConfig:
     """AdamW (or SGD) with linear warmup then constant learning rate, gradient clipping and
-    accumulation."""
+    accumulation. Every field means the same for every method; a field the chosen optimiser or
+    method has no use for must keep its default (the error names it), so no setting is ignored."""
 
     name: Literal["adamw", "sgd"] = "adamw"
     """The optimiser. SGD moves each weight in proportion to its gradient, where Adam normalises
@@ -148,11 +152,11 @@ class OptimConfig:
     lr: float = 1e-4
     """Peak learning rate."""
     weight_decay: float = 0.0
-    """AdamW weight decay."""
-    betas: tuple[float, float] = (0.9, 0.999)
-    """AdamW betas."""
+    """Weight decay: decoupled from the gradient for AdamW, an L2 term in the gradient for SGD."""
+    betas: tuple[float, float] = _ADAM_BETAS
+    """AdamW betas (only with `name: adamw`)."""
     momentum: float = 0.0
-    """SGD momentum."""
+    """SGD momentum (only with `name: sgd`)."""
     warmup_steps: int = 0
     """Linear warmup from 0 to `lr` over this many updates."""
     max_grad_norm: float = 1.0
@@ -179,6 +183,19 @@ class OptimConfig:
             "optim.betas",
             self.betas,
             "two floats in [0, 1)",
+        )
+        _check(
+            self.name == "sgd" or self.momentum == 0,
+            "optim.momentum",
+            self.momentum,
+            "0 with optim.name='adamw' (momentum is SGD's: set optim.name=sgd, or tune optim.betas)",
+        )
+        _check(
+            self.name == "adamw" or tuple(self.betas) == _ADAM_BETAS,
+            "optim.betas",
+            self.betas,
+            f"the default {list(_ADAM_BETAS)} with optim.name='sgd' (betas are AdamW's: "
+            "set optim.momentum instead)",
         )
         _check(self.warmup_steps >= 0, "optim.warmup_steps", self.warmup_steps, "an integer >= 0")
         _check(
@@ -217,7 +234,7 @@ class TrainConfig:
     method: Any = None
 
     def __post_init__(self) -> None:
-        expected = get_method(self.run.method).config_cls
+        expected = method_config_cls(self.run.method)
         if self.method is None:
             object.__setattr__(self, "method", expected())
         _check(
@@ -264,7 +281,7 @@ def build_config(raw: Mapping[str, Any]) -> TrainConfig:
         k: from_dict(cls, {**_SECTION_DEFAULTS.get(k, {}), **(raw.get(k) or {})}, k)
         for k, cls in _SECTIONS.items()
     }
-    method_cls = get_method(parts["run"].method).config_cls
+    method_cls = method_config_cls(parts["run"].method)
     method: Any = from_dict(method_cls, raw.get("method") or {}, "method")
     return TrainConfig(**parts, method=method)
 

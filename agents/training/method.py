@@ -8,8 +8,8 @@ and checkpoints. A method owns only its algorithm, in two calls per update:
         loss, metrics = method.loss(micro)
 
 plus `state_dict()` / `load_state_dict()` for whatever it must carry across a resume (a dataset and
-the position in it). A new method implements this protocol and registers a `MethodSpec` in
-`agents.training.registry`.
+the position in it). A new method implements this protocol and adds its config class and builder
+to `agents.training.catalog.METHODS`.
 
 Every process runs `prepare` on its own share of the data; all processes must return the same
 number of micro-batches (DDP synchronises once per update).
@@ -24,11 +24,14 @@ import numpy as np
 from torch import Tensor
 
 from agents.training.rollout import RolloutBatch, collect_rollouts, draw_problems
+from score_env import SelfCorrectVectorEnv
 
 if TYPE_CHECKING:
     from accelerate import Accelerator
+    from gymnasium.vector import VectorEnv
     from torch import nn
 
+    from agents.policy import Policy, SamplingConfig
     from agents.training.config import TrainConfig
 
 
@@ -70,10 +73,10 @@ class TrainContext:
     """
 
     config: TrainConfig
-    policy: Any  # agents.policy.Policy
+    policy: Policy
     model: nn.Module
     accelerator: Accelerator
-    env: Any  # the batched training env (gym.make_vec)
+    env: VectorEnv  # type: ignore[type-arg]  # gym.make_vec of a SelfCorrect id, maybe wrapped
 
     @property
     def rank(self) -> int:
@@ -95,8 +98,8 @@ class TrainContext:
         purpose: int = 0,
         *,
         samples_per_prompt: int = 1,
-        first_turn_sampler: Any = None,
-        sampling: Any = None,
+        first_turn_sampler: Policy | None = None,
+        sampling: SamplingConfig | None = None,
     ) -> RolloutBatch:
         """This process's share of the episodes of `step` (`env.num_envs` of them).
 
@@ -105,6 +108,11 @@ class TrainContext:
         with N*B. `purpose` tells apart several collections in one step.
         """
         base = self.env.unwrapped
+        if not isinstance(base, SelfCorrectVectorEnv):
+            raise TypeError(
+                f"TrainContext.env is {type(base).__name__}, expected a SelfCorrectVectorEnv "
+                "(gym.make_vec(id, vectorization_mode='vector_entry_point'))"
+            )
         k = samples_per_prompt
         if k < 1 or base.num_envs % k:
             raise ValueError(

@@ -10,7 +10,6 @@ import pytest
 from agents.methods.pair_sft import PairSFTConfig
 from agents.methods.star import StarConfig
 from agents.training.config import TrainConfig, load_config, save_config
-from agents.training.registry import get_method, method_names
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 
@@ -59,13 +58,6 @@ def test_resolved_config_round_trips(tmp_path: Path) -> None:
     assert isinstance(cfg, TrainConfig) and isinstance(cfg.method, StarConfig)
 
 
-def test_registry_lists_methods_and_accepts_module_paths() -> None:
-    assert {"star", "pair_sft"} <= set(method_names())
-    assert get_method("agents.methods.star:SPEC") is get_method("star")
-    with pytest.raises(TypeError, match="expected a MethodSpec"):
-        get_method("agents.methods.star:StarConfig")
-
-
 def test_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="nope.yaml"):
         load_config(tmp_path / "nope.yaml")
@@ -75,6 +67,20 @@ def test_missing_file_is_named(tmp_path: Path) -> None:
 def test_every_shipped_config_loads(path: Path) -> None:
     cfg = load_config(path)
     assert cfg.run.name == path.stem, "a config's run.name should match its file name"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["optim.momentum=0.9"], r"optim\.momentum=0\.9 .*optim\.name='adamw'"),
+        (["optim.name=sgd", "optim.betas=[0.8, 0.9]"], r"optim\.betas=\(0\.8, 0\.9\) .*'sgd'"),
+    ],
+)
+def test_a_setting_the_optimiser_would_ignore_is_refused(
+    overrides: list[str], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        load_config(None, overrides)
 
 
 def test_optimizer_is_the_one_the_config_names() -> None:
@@ -87,4 +93,5 @@ def test_optimizer_is_the_one_the_config_names() -> None:
         weights, load_config(None, ["optim.name=sgd", "optim.momentum=0.9"]).optim
     )
     assert isinstance(sgd, torch.optim.SGD) and sgd.defaults["momentum"] == 0.9
-    assert isinstance(build_optimizer(weights, load_config(None, []).optim), torch.optim.AdamW)
+    adam = build_optimizer(weights, load_config(None, ["optim.betas=[0.8, 0.9]"]).optim)
+    assert isinstance(adam, torch.optim.AdamW) and adam.defaults["betas"] == (0.8, 0.9)

@@ -109,3 +109,15 @@ def test_diagnostics_kl_is_zero_at_the_reference_and_grows_after_a_change(
         policy.model.load_state_dict(saved)
     assert after["train/kl_t1"] > 0.1 and after["train/kl_t2"] > 0.1
     assert after["train/entropy"] < before["train/entropy"]
+
+
+def test_train_context_collects_only_from_a_self_correct_env(policy: Policy) -> None:
+    from accelerate import Accelerator
+
+    from agents.training.config import load_config
+    from agents.training.method import TrainContext
+
+    other = gym.make_vec("CartPole-v1", num_envs=2, vectorization_mode="sync")
+    ctx = TrainContext(load_config(None), policy, policy.model, Accelerator(cpu=True), other)
+    with pytest.raises(TypeError, match="SyncVectorEnv, expected a SelfCorrectVectorEnv"):
+        ctx.collect(0)

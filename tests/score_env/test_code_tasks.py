@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import pytest
@@ -13,11 +12,6 @@ from score_env.data import shared_data_dir
 from score_env.tasks.base import CODE_CORRECTION_INSTRUCTION
 from score_env.tasks.humaneval import HumanEvalTask
 from score_env.tasks.mbpp import MBPPTask
-
-needs_sandbox = pytest.mark.skipif(
-    importlib.util.find_spec("verifiers.code") is None,
-    reason="verifiers.code (the sandbox) is not installed",
-)
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +65,6 @@ def test_mbpp_bad_input(tmp_path):
         MBPPTask(split="test", data_path=good)
 
 
-@needs_sandbox
 def test_humaneval_oracle_passes_and_wrong_fails():
     ids = [f"HumanEval/{i}" for i in range(0, 164, 16)]
     for spec, expected in (("oracle", 1.0), ("wrong", 0.0)):
@@ -84,7 +77,6 @@ def test_humaneval_oracle_passes_and_wrong_fails():
         assert (result.overall.acc_t1, result.overall.acc_t2) == (expected, expected), spec
 
 
-@needs_sandbox
 def test_mbpp_oracle_and_feedback(mbpp_dir):
     ids = [f"mbpp/{i}" for i in range(11, 31)]
     result = score_env.evaluate(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import gymnasium as gym
 import pytest
 from gymnasium.utils.env_checker import check_env
@@ -14,20 +12,18 @@ from score_env import ENV_IDS, SelfCorrectVectorEnv
 
 gym.register_envs(score_env)
 
-NEEDS = {  # what each id needs beyond the package: (module, shared data file)
-    "SelfCorrect-Arith-v0": (None, None),
-    "SelfCorrect-Countdown-v0": (None, None),
-    "SelfCorrect-MATH-v0": ("verifiers.math", "math500_test.jsonl"),
-    "SelfCorrect-HumanEval-v0": ("verifiers.code", None),
-    "SelfCorrect-MBPP-v0": ("verifiers.code", "mbpp.jsonl"),
+NEEDS = {  # the shared data file each id needs beyond the package
+    "SelfCorrect-Arith-v0": None,
+    "SelfCorrect-Countdown-v0": None,
+    "SelfCorrect-MATH-v0": "math500_test.jsonl",
+    "SelfCorrect-HumanEval-v0": None,
+    "SelfCorrect-MBPP-v0": "mbpp.jsonl",
 }
 SPLIT = {"SelfCorrect-MBPP-v0": "test"}
 
 
 def _skip_unless_available(env_id: str) -> None:
-    module, data = NEEDS[env_id]
-    if module is not None and importlib.util.find_spec(module) is None:
-        pytest.skip(f"{env_id} needs {module}, which is not installed")
+    data = NEEDS[env_id]
     if data is not None and not (score_env.data.shared_data_dir() / data).is_file():
         pytest.skip(f"{env_id} needs {data} in {score_env.data.shared_data_dir()} (../shared/data)")
 

@@ -35,4 +35,5 @@ __all__ = ["KLPenalty", "ScoreConfig", *_FROM_OBJECTIVES]
 def __getattr__(name: str) -> Any:
     # Every other name (a removed one included) is looked up in `objectives`, whose error for a
     # removed name says what replaced it.
-    return getattr(importlib.import_module("agents.methods.score.objectives"), name)
+    objectives = importlib.import_module("agents.methods.score.objectives")
+    return objectives if name == "objectives" else getattr(objectives, name)

@@ -45,7 +45,6 @@ from agents.methods.score.objectives import (
 from agents.methods.star import star_examples
 from agents.policy import Policy, ResponseLogprobs, kl_per_sequence
 from agents.training.method import StepData, TrainContext
-from agents.training.registry import MethodSpec
 from agents.training.rollout import RolloutBatch, TurnBatch
 from agents.training.sft import SupervisedUpdates
 
@@ -250,8 +249,9 @@ def build(ctx: TrainContext, config: ScoreConfig) -> ScoreMethod:
     return ScoreMethod(ctx, config)
 
 
-SPEC = MethodSpec(
-    config_cls=ScoreConfig,
-    build=build,
-    description="SCoRe (Kumar et al. 2024): Stage I (Eq. 3) then Stage II (Eq. 4), and ablations",
-)
+def __getattr__(name: str) -> object:
+    if name == "SPEC":  # the registry builds the spec from the class and builder it names
+        raise AttributeError(
+            f"{__name__}.SPEC was removed; use agents.training.registry.get_method('score')"
+        )
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
