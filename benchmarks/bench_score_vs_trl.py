@@ -11,26 +11,38 @@ frozen reference (β1 > 0) and makes one AdamW update. A sample is one sampled, 
 response on both sides: a SCoRe episode holds two. The two-turn iteration (Stage II, Eq. 4,
 what training runs after Stage I) is reported too.
 
-    python benchmarks/bench_score_vs_trl.py [--model DIR] [--prompts 16] [--k 4] [--iters 3]
+The main job's update is timed too: `configs/score_countdown.yaml` (the `tiny:countdown` model,
+64 Countdown episodes, up to 144 new tokens per turn) through the run loop's own `_setup` and
+`_update`, in Stage I and in Stage II, at 1 and 2 torch threads.
 
-Prints samples/s for each, the breakdown, and the ratio SCoRe / TRL (> 1: SCoRe is faster).
+    python benchmarks/bench_score_vs_trl.py [--model DIR] [--prompts 16] [--k 4] [--iters 3] \
+        [--json docs/results/speed.json]
+
+Prints samples/s for each, the breakdown, the ratio SCoRe / TRL (> 1: SCoRe is faster) and the
+main job's seconds per update; `--json` writes them as a results table for `docs/render.py`.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import torch
+from agents.threads import prefer_passive_waits
 
-from score_env.tasks.arith import LEVELS, sample_problem
-from verifiers.arith import grade
+prefer_passive_waits()  # before torch loads: the OpenMP wait policy `score-env train` runs with
+
+import torch  # noqa: E402
+
+from score_env.tasks.arith import LEVELS, sample_problem  # noqa: E402
+from verifiers.arith import grade  # noqa: E402
 
 BETA1 = 0.01  # β1: the KL coefficient both sides use
+COLUMNS = ["run", "speed", "vs_trl", "generate", "verify", "update"]  # of the --json table
 LR = 1e-5
 
 
@@ -180,6 +192,46 @@ def bench_trl(
     return iters * p * k / elapsed, phases
 
 
+def bench_main_job(threads: int, updates: int, stage_one_steps: int) -> dict[str, float]:
+    """Seconds per update of `configs/score_countdown.yaml` as `train` runs it (sampling,
+    verification, the reference's log-probs, the advantages, forward, backward, AdamW), after two
+    warm-up updates; the whole run in Stage I (`stage_one_steps` large) or Stage II (0)."""
+    import tempfile
+
+    from agents.training import loop
+    from agents.training.config import load_config
+
+    with tempfile.TemporaryDirectory() as out:
+        config = load_config(
+            "configs/score_countdown.yaml",
+            [
+                f"run.torch_threads={threads}",
+                f"method.stage_one_steps={stage_one_steps}",
+                f"run.out_dir={out}",
+            ],
+        )
+        setup = loop._setup(config)
+        phases = {"prepare": 0.0, "generate": 0.0, "verify": 0.0, "update": 0.0}
+        for step in range(updates + 2):
+            t0 = time.perf_counter()
+            setup.model.eval()
+            data = setup.method.prepare(step)
+            t1 = time.perf_counter()
+            loop._update(
+                setup.acc, setup.model, setup.optimizer, setup.method, data,
+                config.optim.max_grad_norm,
+            )  # fmt: skip
+            if step >= 2:
+                assert data.rollout is not None
+                for key in ("generate", "verify"):
+                    phases[key] += data.rollout.timings.get(key, 0.0)
+                phases["prepare"] += t1 - t0
+                phases["update"] += time.perf_counter() - t1
+    per_update = {k: v / updates for k, v in phases.items()}
+    per_update["total"] = per_update["prepare"] + per_update["update"]
+    return per_update
+
+
 def _show(name: str, sps: float, phases: dict[str, float]) -> None:
     total = sum(phases.values()) or 1.0
     parts = ", ".join(
@@ -199,8 +251,10 @@ def main() -> None:
     parser.add_argument("--k", type=int, default=4, help="samples per prompt (k)")
     parser.add_argument("--iters", type=int, default=3, help="timed updates after one warm-up")
     parser.add_argument("--max-new-tokens", type=int, default=64)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (the configs' 1)")
     parser.add_argument("--rounds", type=int, default=2, help="alternating SCoRe/TRL measurements")
+    parser.add_argument("--main-updates", type=int, default=5, help="timed main-job updates")
+    parser.add_argument("--json", type=Path, default=None, help="write the results table here")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.model is None:
@@ -225,9 +279,81 @@ def main() -> None:
     best = {name: max(results, key=lambda r: r[0]) for name, results in runs.items()}
     for name, (sps, phases) in best.items():
         _show(name, sps, phases)
-    _show("SCoRe two-turn", *bench_score(*score, "reinforce"))
+    two_turn = bench_score(*score, "reinforce")
+    _show("SCoRe two-turn", *two_turn)
     ratio = best["SCoRe (single turn)"][0] / best["TRL GRPOTrainer"][0]
     print(f"ratio SCoRe / TRL samples/s (best round of each): {ratio:.2f}x")
+    main_job = {
+        (stage, threads): bench_main_job(threads, args.main_updates, steps)
+        for stage, steps in (("Stage I", 10**6), ("Stage II", 0))
+        for threads in (1, 2)
+    }
+    for (stage, threads), t in main_job.items():
+        print(
+            f"main job, {stage}, {threads} thread(s): {t['total']:.2f} s/update "
+            f"(generate {t['generate']:.2f} s, verify {t['verify']:.3f} s, rest of prepare "
+            f"{t['prepare'] - t['generate'] - t['verify']:.2f} s, forward+backward+AdamW "
+            f"{t['update']:.2f} s)"
+        )
+    torch.set_num_threads(args.threads)
+    if args.json:
+        trl = best["TRL GRPOTrainer"][0]
+        rows = [_row(name, *best[name], trl, args) for name in best]
+        rows.append(_row("SCoRe two-turn (Stage II)", *two_turn, trl, args))
+        for key, t in main_job.items():
+            rows.append(_main_row(*key, t, args))
+        table = {
+            "title": "Training speed: SCoRe's trainer against TRL's GRPOTrainer, and the main job",
+            "task": "",
+            "about": (
+                f"2-core CPU, one run of `benchmarks/bench_score_vs_trl.py`. Trainer rows: the "
+                f"default tiny model on Arith, {args.prompts} prompts x k={args.k}, up to "
+                f"{args.max_new_tokens} new tokens, {args.threads} torch thread(s), the best of "
+                f"{args.rounds} alternating rounds of {args.iters} timed updates; a SCoRe sample "
+                "is one response (an episode holds two). SCoRe single-turn / TRL samples/s: "
+                f"**{ratio:.2f}x**. Main-job rows: `configs/score_countdown.yaml` (64 Countdown "
+                f"episodes, `tiny:countdown`), {args.main_updates} timed updates."
+            ),
+            "columns": COLUMNS,
+            "labels": {
+                "run": "run",
+                "speed": "speed",
+                "vs_trl": "÷ TRL",
+                "generate": "generate",
+                "verify": "verify",
+                "update": "rest of the update",
+            },
+            "rows": rows,
+            "source": "benchmarks/bench_score_vs_trl.py output",
+        }
+        args.json.write_text(json.dumps(table, indent=1, ensure_ascii=False) + "\n")
+        print(f"wrote {args.json}")
+
+
+def _row(
+    name: str, sps: float, phases: dict[str, float], trl_sps: float, args: Any
+) -> dict[str, str]:
+    iters = args.iters
+    return {
+        "run": name,
+        "speed": f"{sps:.1f} samples/s",
+        "vs_trl": f"{sps / trl_sps:.2f}x",
+        **{k: f"{phases.get(k, 0.0) / iters:.2f} s/update" for k in ("generate", "verify")},
+        "update": f"{phases.get('update', 0.0) / iters:.2f} s/update",
+        "command": "python benchmarks/bench_score_vs_trl.py --json docs/results/speed.json",
+    }
+
+
+def _main_row(stage: str, threads: int, t: dict[str, float], args: Any) -> dict[str, str]:
+    return {
+        "run": f"main job, {stage}, {threads} thread(s)",
+        "speed": f"{t['total']:.2f} s/update",
+        "vs_trl": "",
+        "generate": f"{t['generate']:.2f} s",
+        "verify": f"{t['verify']:.3f} s",
+        "update": f"{t['total'] - t['generate'] - t['verify']:.2f} s",
+        "command": "python benchmarks/bench_score_vs_trl.py --json docs/results/speed.json",
+    }
 
 
 if __name__ == "__main__":

@@ -20,6 +20,10 @@ Per update (`prepare` then `loss` on each micro-batch, see `agents.training.meth
 4. STaR phase: keep this step's episodes that turned a wrong first attempt right (and right ones,
    with `star_keep_correct`) and fine-tune turn 2 on them (`agents.methods.star.star_examples`,
    `agents.training.sft.SupervisedUpdates`).
+
+One update, read in three files: this one (`prepare` -> `ctx.collect` -> `_reinforce_batches`,
+then `loss`), `objectives.py` (`phase_at`, `turn_advantages`, `objective_loss`: the equations),
+and `agents/training/loop.py` (`_update`: `loss / n_micro_batches`, `backward`, clip, AdamW).
 """
 
 from __future__ import annotations
