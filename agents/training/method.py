@@ -23,8 +23,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 from torch import Tensor
 
-from agents.training.rollout import RolloutBatch, collect_rollouts, draw_problems
-from score_env import SelfCorrectVectorEnv
+from agents.training.rollout import (
+    RolloutBatch,
+    collect_rollouts,
+    draw_problems,
+    self_correct_env,
+)
 
 if TYPE_CHECKING:
     from accelerate import Accelerator
@@ -107,12 +111,7 @@ class TrainContext:
         split by rank, so N processes with B episodes each play the same problems as one process
         with N*B. `purpose` tells apart several collections in one step.
         """
-        base = self.env.unwrapped
-        if not isinstance(base, SelfCorrectVectorEnv):
-            raise TypeError(
-                f"TrainContext.env is {type(base).__name__}, expected a SelfCorrectVectorEnv "
-                "(gym.make_vec(id, vectorization_mode='vector_entry_point'))"
-            )
+        base = self_correct_env(self.env)
         k = samples_per_prompt
         if k < 1 or base.num_envs % k:
             raise ValueError(

@@ -15,13 +15,18 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 from rapidfuzz.distance import Levenshtein
 
-from score_env import infos_to_list
+from score_env import SelfCorrectVectorEnv, infos_to_list
+
+if TYPE_CHECKING:  # agents.policy loads torch models; rollouts only call them
+    from gymnasium.vector import VectorEnv
+
+    from agents.policy import Policy, SamplingConfig
 
 TRANSITIONS = ("i->c", "c->i", "c->c", "i->i")
 
@@ -168,21 +173,26 @@ class Stopwatch:
         self.seconds[self._phase] = self.seconds.get(self._phase, 0.0) + elapsed
 
 
-class _Sampler(Protocol):
-    def sample(
-        self, prompt_ids: Sequence[Sequence[int]], sampling: Any, seed: int | None = None
-    ) -> Any: ...
+def self_correct_env(env: VectorEnv) -> SelfCorrectVectorEnv:
+    """The batched SelfCorrect env under `env`'s wrappers; TypeError naming what it is otherwise."""
+    base = env.unwrapped
+    if not isinstance(base, SelfCorrectVectorEnv):
+        raise TypeError(
+            f"the training env is {type(base).__name__}, expected a SelfCorrectVectorEnv "
+            "(gym.make_vec(id, vectorization_mode='vector_entry_point'))"
+        )
+    return base
 
 
 def collect_rollouts(
-    policy: Any,
-    env: Any,
-    sampling: Any,
+    policy: Policy,
+    env: VectorEnv,
+    sampling: SamplingConfig,
     seed: int,
     *,
     problems: Sequence[str] | None = None,
     samples_per_prompt: int = 1,
-    first_turn_sampler: _Sampler | None = None,
+    first_turn_sampler: Policy | None = None,
 ) -> RolloutBatch:
     """Play one batch of two-turn episodes (`env.num_envs` of them) with `policy`.
 
@@ -193,7 +203,7 @@ def collect_rollouts(
     step replays identically after a resume. `first_turn_sampler` (e.g. a base-model policy)
     samples turn 1 instead of `policy`; turn 2 is always the policy's.
     """
-    base = env.unwrapped
+    base = self_correct_env(env)
     n, k = base.num_envs, samples_per_prompt
     if k < 1 or n % k:
         raise ValueError(f"samples_per_prompt={k} must be >= 1 and divide num_envs={n}")
@@ -300,7 +310,7 @@ def _concat_logprobs(turns: Sequence[TurnBatch]) -> list[list[float]] | None:
 
 
 @torch.no_grad()
-def policy_diagnostics(policy: Any, batch: RolloutBatch, chunk: int = 64) -> dict[str, float]:
+def policy_diagnostics(policy: Policy, batch: RolloutBatch, chunk: int = 64) -> dict[str, float]:
     """`train/kl_t1`, `train/kl_t2` (per-sequence KL to the frozen reference: the per-token k3
     estimate summed over the response, averaged over episodes) and `train/entropy` (mean
     per-token entropy), for methods whose loss does not compute them (STaR, Pair-SFT)."""
