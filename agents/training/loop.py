@@ -29,6 +29,7 @@ import gymnasium as gym
 import torch
 from accelerate import Accelerator
 from accelerate.utils import set_seed
+from gymnasium.vector import VectorEnv
 from tqdm import tqdm
 
 import score_env
@@ -40,7 +41,7 @@ from agents.training.history import EvalRecord, read_history
 from agents.training.logger import RunLogger
 from agents.training.method import Method, StepData, TrainContext
 from agents.training.registry import get_method
-from agents.training.rollout import rollout_metrics
+from agents.training.rollout import rollout_metrics, self_correct_env
 from agents.training.rundir import RunLock, is_main_launch_process
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,8 @@ def load_policy(config: TrainConfig, device: torch.device | None = None) -> Poli
     return Policy.from_pretrained(path, policy_config)
 
 
-def make_env(env_id: str, num_envs: int, kwargs: dict[str, Any]) -> Any:
+def make_env(env_id: str, num_envs: int, kwargs: dict[str, Any]) -> VectorEnv:
+    """`num_envs` batched episodes of `env_id` (a `SelfCorrectVectorEnv`, graded in one call)."""
     gym.register_envs(score_env)
     return gym.make_vec(
         env_id, num_envs=num_envs, vectorization_mode="vector_entry_point", **kwargs
@@ -310,7 +312,7 @@ def _evaluate(
         )
         result = score_env.evaluate(
             PolicyAgent(policy, sampling=config.eval_sampling),
-            env,
+            self_correct_env(env),
             n_problems=config.env.eval_episodes,
             seed=config.run.seed,
         )
