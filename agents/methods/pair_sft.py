@@ -18,6 +18,7 @@ import logging
 import numpy as np
 
 from agents.methods.pair_sft_config import PairSFTConfig
+from agents.removed import removed_names
 from agents.training.method import StepData, TrainContext
 from agents.training.rollout import RolloutBatch, concat, policy_diagnostics
 from agents.training.sft import SFTExample, SupervisedMethod, kind_counts
@@ -84,9 +85,5 @@ class PairSFT(SupervisedMethod):
         return self.updates.step_data(rollout, metrics)
 
 
-def __getattr__(name: str) -> object:
-    if name == "SPEC":  # the registry builds the spec from the class and builder it names
-        raise AttributeError(
-            f"{__name__}.SPEC was removed; use agents.training.registry.get_method('pair_sft')"
-        )
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# The registry builds the spec from the class and builder `catalog.METHODS` names.
+__getattr__ = removed_names(__name__, {"SPEC": "agents.training.registry.get_method('pair_sft')"})

@@ -17,6 +17,7 @@ import logging
 from collections.abc import Sequence
 
 from agents.methods.star_config import StarConfig
+from agents.removed import removed_names
 from agents.training.method import StepData, TrainContext
 from agents.training.rollout import RolloutBatch, concat, policy_diagnostics
 from agents.training.sft import SFTExample, SupervisedMethod, kind_counts
@@ -77,9 +78,5 @@ class Star(SupervisedMethod):
         return concat(batches)
 
 
-def __getattr__(name: str) -> object:
-    if name == "SPEC":  # the registry builds the spec from the class and builder it names
-        raise AttributeError(
-            f"{__name__}.SPEC was removed; use agents.training.registry.get_method('star')"
-        )
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# The registry builds the spec from the class and builder `catalog.METHODS` names.
+__getattr__ = removed_names(__name__, {"SPEC": "agents.training.registry.get_method('star')"})

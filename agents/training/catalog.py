@@ -17,6 +17,8 @@ import dataclasses
 import importlib
 from dataclasses import dataclass
 
+from agents.removed import RemovedNameError
+
 
 @dataclass(frozen=True)
 class MethodEntry:
@@ -71,7 +73,10 @@ def load_object(target: str) -> object:
     module = importlib.import_module(module_name)
     try:
         return getattr(module, attr)
-    except AttributeError as err:  # a removed name's error names its replacement
+    except (
+        AttributeError,
+        RemovedNameError,
+    ) as err:  # a removed name's error names its replacement
         raise ValueError(f"method {target!r}: {err}") from err
 
 

@@ -43,6 +43,7 @@ from torch import Tensor
 
 from agents.methods.score.config import KLPenalty, ScoreConfig
 from agents.policy.scoring import kl_per_sequence
+from agents.removed import removed_names
 from score_env.wrappers import progress_bonus as shaping_bonus  # Eq. 4: α·(r̂(y2) − r̂(y1))
 
 _REMOVED = {
@@ -53,10 +54,7 @@ _REMOVED = {
 }
 
 
-def __getattr__(name: str) -> object:
-    if name in _REMOVED:  # ImportError, so that `from ... import name` shows this message too
-        raise ImportError(f"{__name__}.{name} was removed; use {_REMOVED[name]}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = removed_names(__name__, _REMOVED)
 
 
 @dataclass(frozen=True)

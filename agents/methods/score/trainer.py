@@ -48,6 +48,7 @@ from agents.methods.score.objectives import (
 )
 from agents.methods.star import star_examples
 from agents.policy import Policy, ResponseLogprobs, kl_per_sequence
+from agents.removed import removed_names
 from agents.training.method import StepData, TrainContext
 from agents.training.rollout import RolloutBatch, TurnBatch
 from agents.training.sft import SupervisedUpdates
@@ -253,9 +254,5 @@ def build(ctx: TrainContext, config: ScoreConfig) -> ScoreMethod:
     return ScoreMethod(ctx, config)
 
 
-def __getattr__(name: str) -> object:
-    if name == "SPEC":  # the registry builds the spec from the class and builder it names
-        raise AttributeError(
-            f"{__name__}.SPEC was removed; use agents.training.registry.get_method('score')"
-        )
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# The registry builds the spec from the class and builder `catalog.METHODS` names.
+__getattr__ = removed_names(__name__, {"SPEC": "agents.training.registry.get_method('score')"})
