@@ -86,7 +86,7 @@ def table() -> dict[str, Any]:
             f"python experiments/countdown_base_size/countdown_base_size.py --variant {variant}"
         )
         for record, what in ((history[0], "Base"), (history[-1], "SCoRe (seed 0)")):
-            metrics = dataclasses.asdict(record.metrics)
+            metrics = record.metrics.as_dict()
             rows.append(_row(f"{variant}, {what}", metrics, record.intervals, command))
     return {
         "title": "SCoRe on Countdown from other tiny bases",
